@@ -1,0 +1,120 @@
+# sgp: small C filters that keep ERP, support, CRM, billing and
+# revenue-recognition platforms in agreement.  See README and man/sgp.7.
+
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+DATADIR   ?= $(PREFIX)/share/sgp
+MANPREFIX ?= $(PREFIX)/share/man
+DESTDIR   ?=
+PKG_CONFIG ?= pkg-config
+CC        ?= cc
+SHARED    ?= ../shared
+
+# SANITIZE=1 builds everything (and runs the tests) under ASan + UBSan in
+# a separate build directory, so both builds can coexist.
+SANITIZE  ?=
+OPT       ?= -O2
+ifeq ($(SANITIZE),1)
+BUILD     ?= build-san
+SANFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT        = -O1
+else
+BUILD     ?= build
+SANFLAGS   =
+endif
+
+PKGS       = jansson libcurl libpcre2-8 sqlite3 libcrypto
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS    ?= -g
+ALL_CFLAGS = -std=gnu11 $(OPT) $(CFLAGS) -Wall -Wextra -Wno-unused-parameter \
+             -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -D_GNU_SOURCE -DSGP_VERSION='"$(VERSION)"' \
+             -DSGP_DATADIR='"$(DATADIR)"' -pthread -Ilibcommon $(PKG_CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
+LIBS       = $(PKG_LIBS) -lcsv -lm
+
+LIB_SRC   := $(wildcard libcommon/*.c)
+LIB_OBJ   := $(LIB_SRC:libcommon/%.c=$(BUILD)/obj/%.o)
+CMD_SRC   := $(wildcard cmd/sgp-*.c)
+BINS      := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MAN1      := $(wildcard man/*.1)
+MAN5      := $(wildcard man/*.5)
+MAN7      := $(wildcard man/*.7)
+
+# Debian packages needed to build, test and run the demo.
+DEPS_PKGS = gcc make pkg-config libjansson-dev libcurl4-openssl-dev libcsv-dev \
+            libpcre2-dev libsqlite3-dev libssl-dev bats bats-support bats-assert \
+            python3 sqlite3
+# Extra packages for development work: fuzzing, man lint, benchmarks.
+DEV_PKGS  = clang valgrind mandoc shellcheck nginx jq gojq miller time \
+            python3-jsonschema
+
+.PHONY: all check unit bats deps deps-dev install uninstall bench demo clean lint
+
+all: $(BINS) $(UNIT_BINS)
+
+$(BUILD)/obj/%.o: libcommon/%.c libcommon/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libcommon.a libcommon/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcommon.a libcommon/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+# make check: install what is missing, build, run every C unit test and
+# every bats test, end with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all
+	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh
+
+unit: all
+	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh --unit-only
+
+deps:
+	@tests/deps.sh $(DEPS_PKGS)
+
+deps-dev: deps
+	@tests/deps.sh $(DEV_PKGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all OPT=-O2 CFLAGS=-g0
+	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/bench/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[157]
+	shellcheck tests/*.sh tests/bench/*.sh contrib/*.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas \
+	        $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	cp -R schemas/. $(DESTDIR)$(DATADIR)/schemas/
+	for d in profiles mappings; do \
+	  if [ -d contrib/$$d ]; then install -d $(DESTDIR)$(DATADIR)/$$d && cp -R contrib/$$d/. $(DESTDIR)$(DATADIR)/$$d/; fi; \
+	done
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANPREFIX)/man1)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANPREFIX)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANPREFIX)/man7/,$(notdir $(MAN7)))
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san
