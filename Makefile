@@ -90,8 +90,8 @@ deps-dev: deps
 	@tests/deps.sh $(DEV_PKGS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all OPT=-O2 CFLAGS=-g0
-	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/bench/run.sh
+	@$(MAKE) --no-print-directory all BUILD=build-bench OPT=-O2 CFLAGS=-g0
+	@SGP_BUILD=build-bench SGP_SHARED=$(SHARED) tests/bench/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[157]
