@@ -15,7 +15,13 @@ SHARED    ?= ../shared
 # a separate build directory, so both builds can coexist.
 SANITIZE  ?=
 OPT       ?= -O2
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# FUZZ=1: libcommon built with clang for the libFuzzer harnesses (make fuzz).
+CC         = clang
+BUILD     ?= build-fuzz
+SANFLAGS   = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+OPT        = -O1
+else ifeq ($(SANITIZE),1)
 BUILD     ?= build-san
 SANFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT        = -O1
@@ -54,7 +60,11 @@ DEPS_PKGS = gcc make pkg-config libjansson-dev libcurl4-openssl-dev libcsv-dev \
 DEV_PKGS  = clang valgrind mandoc shellcheck nginx jq gojq miller time \
             python3-jsonschema
 
-.PHONY: all check unit bats deps deps-dev install uninstall bench demo clean lint
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check fuzz fuzz-build valgrind unit bats deps deps-dev install uninstall bench demo clean lint
 
 all: $(BINS) $(UNIT_BINS)
 
@@ -82,6 +92,23 @@ check: deps
 
 unit: all
 	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh --unit-only
+
+# make fuzz: every libFuzzer harness for FUZZ_SECONDS each (default 60).
+fuzz: deps
+	@tests/deps.sh clang
+	@$(MAKE) --no-print-directory fuzz-build FUZZ=1
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BINS)
+
+build-fuzz/fuzz/%: tests/fuzz/%.c $(BUILD)/libcommon.a libcommon/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+# make valgrind: the C unit tests under valgrind's memcheck.
+valgrind: all
+	@tests/deps.sh valgrind
+	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) SGP_VALGRIND=1 tests/run.sh --unit-only
 
 deps:
 	@tests/deps.sh $(DEPS_PKGS)

@@ -33,7 +33,12 @@ tally() {
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "# unit: ${t##*/}"
-	"$t" >"$tmp/out" 2>"$tmp/err"
+	if [ "${SGP_VALGRIND:-0}" = 1 ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$t" >"$tmp/out" 2>"$tmp/err"
+	else
+		"$t" >"$tmp/out" 2>"$tmp/err"
+	fi
 	rc=$?
 	cat "$tmp/out"
 	tally "$tmp/out"
