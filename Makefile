@@ -66,7 +66,12 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: all check fuzz fuzz-build valgrind unit bats deps deps-dev install uninstall bench demo clean lint
 
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(BUILD)/lib/sgp-inject.so
+
+# The I/O fault injection shim the tests preload (never installed).
+$(BUILD)/lib/sgp-inject.so: tests/faults/inject.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -Wall -Wextra -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/obj/%.o: libcommon/%.c libcommon/*.h
 	@mkdir -p $(@D)
