@@ -73,7 +73,11 @@ $(BUILD)/lib/sgp-inject.so: tests/faults/inject.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -Wall -Wextra -shared -fPIC -o $@ $< -ldl
 
-$(BUILD)/obj/%.o: libcommon/%.c libcommon/*.h
+# Rebuild everything when the compiler flags change (PREFIX, SANITIZE, ...).
+FLAGS_STAMP = $(BUILD)/.flags
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(ALL_CFLAGS)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: libcommon/%.c libcommon/*.h $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -81,7 +85,7 @@ $(BUILD)/libcommon.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/bin/%: cmd/%.c $(BUILD)/libcommon.a libcommon/*.h
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libcommon.a libcommon/*.h $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcommon.a $(ALL_LDFLAGS) $(LIBS)
 
@@ -132,7 +136,7 @@ lint:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas \
 	        $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	$(if $(BINS),install -m 755 $(BINS) $(DESTDIR)$(BINDIR))
 	cp -R schemas/. $(DESTDIR)$(DATADIR)/schemas/
 	for d in profiles mappings; do \
 	  if [ -d contrib/$$d ]; then install -d $(DESTDIR)$(DATADIR)/$$d && cp -R contrib/$$d/. $(DESTDIR)$(DATADIR)/$$d/; fi; \
