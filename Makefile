@@ -97,7 +97,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcommon.a libcommo
 # every bats test, end with "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory all
-	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh
+	@SGP_BUILD=$(BUILD) SGP_SANITIZE=$(SANITIZE) SGP_SHARED=$(SHARED) tests/run.sh
 
 unit: all
 	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh --unit-only
