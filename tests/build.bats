@@ -18,7 +18,7 @@ load helpers
 	done
 	[ -d "$T/dest/usr/local/share/sgp/schemas" ]
 	[ -f "$T/dest/usr/local/share/sgp/schemas/meta/draft2020-12/schema.json" ]
-	run make -C "$SGP_ROOT" --no-print-directory uninstall BUILD="$SGP_BUILD" SANITIZE="${SGP_SANITIZE:-}" SANITIZE="${SGP_SANITIZE:-}" \
+	run make -C "$SGP_ROOT" --no-print-directory uninstall BUILD="$SGP_BUILD" SANITIZE="${SGP_SANITIZE:-}" \
 		DESTDIR="$T/dest"
 	assert_success
 	[ ! -e "$T/dest/usr/local/share/sgp" ]
