@@ -136,10 +136,10 @@ int sgp_dec_to_minor(sgp_dec d, int exponent, enum sgp_round mode, int64_t *out)
 int sgp_dec_add(sgp_dec a, sgp_dec b, sgp_dec *out);
 int sgp_dec_sub(sgp_dec a, sgp_dec b, sgp_dec *out);
 int sgp_dec_mul_int(sgp_dec a, int64_t k, sgp_dec *out);
-/* Exact product (quantity x unit price): scale a.scale + b.scale, trailing
- * zeros dropped only as far as needed to reach scale 38; ERANGE if the
- * product needs more than 38 digits or places.  Round it to the
- * currency's digits afterwards with sgp_dec_rescale. */
+/* Exact product (quantity x unit price): scale a.scale + b.scale; when
+ * that needs more than 38 places or 38 digits, trailing zeros are dropped
+ * (exactly) as far as needed to fit, and ERANGE if it still does not.
+ * Round it to the currency's digits afterwards with sgp_dec_rescale. */
 int sgp_dec_mul(sgp_dec a, sgp_dec b, sgp_dec *out);
 /* a / k rounded to the given scale with mode (proration: 100.00 / 3 at
  * scale 2 HALF_EVEN is 33.33).  k == 0 fails with EINVAL. */
