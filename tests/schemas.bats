@@ -78,6 +78,13 @@ for f, i in [("common.1.json", "common/1"), ("envelope.1.json", "envelope/1"),
 	assert_output --regexp '^400 events, [1-9][0-9]* invalid, manifest says [0-9]+$'
 }
 
+@test "common/1 gives each currency the minor digits of libcommon's ISO 4217 table" {
+	requires python3
+	run python3 "$CHECK" currencies "$SCHEMAS" "$SGP_ROOT/libcommon/currency.c"
+	assert_success
+	assert_output --regexp '^[0-9]+ currencies checked$'
+}
+
 @test "the checker itself catches a broken schema" {
 	requires python3
 	cp -R "$SCHEMAS" "$T/s"
