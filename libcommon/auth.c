@@ -211,8 +211,10 @@ static char *form_decode(const char *s, size_t n)
 			sgp_buf_addc(&b, s[i]);
 		}
 	}
-	if (b.data == NULL)
+	if (b.len == 0) {
+		sgp_buf_release(&b);
 		return xstrdup("");
+	}
 	return sgp_buf_detach(&b, NULL);
 }
 
@@ -334,10 +336,10 @@ char *sgp_oauth1_base_string(const char *method, const char *url, const char *bo
 	for (i = 0; i < all.n; i++) {
 		sgp_buf_reset(&tmp);
 		sgp_oauth1_encode(&tmp, all.v[i].name);
-		char *n = xstrdup(tmp.data ? tmp.data : "");
+		char *n = xstrndup(tmp.data ? tmp.data : "", tmp.len);
 		sgp_buf_reset(&tmp);
 		sgp_oauth1_encode(&tmp, all.v[i].value);
-		pairs_add(&enc, n, xstrdup(tmp.data ? tmp.data : ""));
+		pairs_add(&enc, n, xstrndup(tmp.data ? tmp.data : "", tmp.len));
 	}
 	qsort(enc.v, enc.n, sizeof *enc.v, cmp_encoded);
 	for (i = 0; i < enc.n; i++) {
@@ -352,7 +354,8 @@ char *sgp_oauth1_base_string(const char *method, const char *url, const char *bo
 	sgp_buf_addc(&out, '&');
 	sgp_buf_reset(&tmp);
 	base_uri(&tmp, url);
-	sgp_oauth1_encode(&out, tmp.data ? tmp.data : "");
+	sgp_buf_addc(&tmp, '\0');
+	sgp_oauth1_encode(&out, tmp.data);
 	sgp_buf_addc(&out, '&');
 	sgp_oauth1_encode(&out, norm.data ? norm.data : "");
 	pairs_free(&all);
