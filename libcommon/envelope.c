@@ -260,10 +260,16 @@ void sgp_reject_format(sgp_buf *out, const struct sgp_reject *r)
 	sgp_buf_adds(out, ",\"reason\":");
 	sgp_buf_add_json_string(out, r->reason, strlen(r->reason));
 	sgp_buf_adds(out, ",\"errors\":");
-	if (r->errors)
+	if (r->errors && json_array_size(r->errors) > 0) {
 		add_json_value(out, r->errors);
-	else
-		sgp_buf_adds(out, "[]");
+	} else {
+		/* A reject always says why, even when the caller gave no detail. */
+		sgp_buf_adds(out, "[{\"path\":\"\",\"keyword\":");
+		sgp_buf_add_json_string(out, r->reason, strlen(r->reason));
+		sgp_buf_adds(out, ",\"message\":");
+		sgp_buf_add_json_string(out, r->reason, strlen(r->reason));
+		sgp_buf_adds(out, "}]");
+	}
 	sgp_buf_adds(out, r->retryable ? ",\"retryable\":true" : ",\"retryable\":false");
 	if (r->status)
 		sgp_buf_addf(out, ",\"status\":%d", r->status);
