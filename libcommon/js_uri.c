@@ -66,6 +66,9 @@ static void remove_dot_segments(const char *in, size_t n, sgp_buf *out)
 	char *buf = xstrndup(in, n);
 	char *p = buf;
 
+	sgp_buf_grow(out, n + 1);
+	out->data[out->len] = '\0';
+
 	while (*p) {
 		if (strncmp(p, "../", 3) == 0) {
 			p += 3;
@@ -96,8 +99,6 @@ static void remove_dot_segments(const char *in, size_t n, sgp_buf *out)
 		}
 	}
 	free(buf);
-	if (!out->data)
-		sgp_buf_adds(out, "");
 }
 
 char *js_uri_resolve(const char *base, const char *ref)
