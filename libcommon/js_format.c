@@ -5,20 +5,21 @@
  *
  *   date-time, date, time   RFC 3339 (leap second only at 23:59:60 UTC)
  *   duration                RFC 3339 appendix A
- *   email                   RFC 5321 Mailbox (dot-atom or quoted local
- *                           part; host name or address literal)
- *   hostname                RFC 1123 labels; "xn--" labels must decode
- *                           (RFC 3492) to a U-label allowed by IDNA2008
- *                           (RFC 5891/5892: leading marks, exceptions,
- *                           CONTEXTJ/CONTEXTO rules)
+ *   email, idn-email        RFC 5321 Mailbox (dot-atom or quoted local
+ *                           part; host name or address literal), RFC 6531
+ *   hostname, idn-hostname  RFC 1123 labels; "xn--" labels must decode
+ *                           (RFC 3492) canonically to a U-label allowed by
+ *                           IDNA2008 (RFC 5891/5892: leading marks,
+ *                           exceptions, CONTEXTJ/CONTEXTO rules, other
+ *                           code points by General Category), and the
+ *                           Bidi rule (RFC 5893); idn-hostname also takes
+ *                           U-labels and the IDN full stops
  *   ipv4, ipv6              RFC 2673 dotted quad, RFC 4291 section 2.2
  *   uri, uri-reference      RFC 3986; iri, iri-reference RFC 3987
  *   uri-template            RFC 6570 (level 4 syntax)
  *   uuid                    RFC 4122 string form
  *   regex                   ECMA-262 (js_regex.c)
  *   json-pointer            RFC 6901; relative-json-pointer (draft)
- *
- * idn-email and idn-hostname are not checked (they stay annotations).
  */
 #include "js_internal.h"
 
@@ -31,7 +32,8 @@ static const struct {
 	enum js_format f;
 } formats[] = {
 	{ "date-time", JS_FMT_DATE_TIME }, { "date", JS_FMT_DATE }, { "time", JS_FMT_TIME },
-	{ "duration", JS_FMT_DURATION }, { "email", JS_FMT_EMAIL }, { "hostname", JS_FMT_HOSTNAME },
+	{ "duration", JS_FMT_DURATION }, { "email", JS_FMT_EMAIL }, { "idn-email", JS_FMT_IDN_EMAIL },
+	{ "hostname", JS_FMT_HOSTNAME }, { "idn-hostname", JS_FMT_IDN_HOSTNAME },
 	{ "ipv4", JS_FMT_IPV4 }, { "ipv6", JS_FMT_IPV6 }, { "uri", JS_FMT_URI },
 	{ "uri-reference", JS_FMT_URI_REFERENCE }, { "iri", JS_FMT_IRI },
 	{ "iri-reference", JS_FMT_IRI_REFERENCE }, { "uri-template", JS_FMT_URI_TEMPLATE },
@@ -55,6 +57,11 @@ static bool is_digit(char c)
 static bool is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
 static bool is_hex(char c)
@@ -271,7 +278,12 @@ static bool ipv6(const char *s, size_t n)
 
 /* ---- Unicode classes for IDNA (through PCRE2 properties) ---- */
 
-enum uclass { U_PVALID, U_MARK, U_GREEK, U_HEBREW, U_HKH, U_JOINING, U_TRANSPARENT, U_NCLASS };
+enum uclass {
+	U_PVALID, U_MARK, U_GREEK, U_HEBREW, U_HKH, U_JOINING, U_TRANSPARENT,
+	/* Bidi classes, in this order (see bidi_class) */
+	U_B_L, U_B_R, U_B_AL, U_B_AN, U_B_EN, U_B_ES, U_B_CS, U_B_ET, U_B_ON, U_B_BN, U_B_NSM,
+	U_NCLASS
+};
 
 static const char *const uclass_src[U_NCLASS] = {
 	"^[\\p{Ll}\\p{Lo}\\p{Lm}\\p{Mn}\\p{Mc}\\p{Nd}]$",
@@ -281,6 +293,9 @@ static const char *const uclass_src[U_NCLASS] = {
 	"^[\\p{Hiragana}\\p{Katakana}\\p{Han}]$",
 	"^(?=\\p{L})[\\p{Arabic}\\p{Syriac}\\p{Nko}\\p{Mongolian}\\p{Mandaic}\\p{Adlam}]$",
 	"^\\p{Mn}$",
+	"^\\p{bc:L}$", "^\\p{bc:R}$", "^\\p{bc:AL}$", "^\\p{bc:AN}$", "^\\p{bc:EN}$",
+	"^\\p{bc:ES}$", "^\\p{bc:CS}$", "^\\p{bc:ET}$", "^\\p{bc:ON}$", "^\\p{bc:BN}$",
+	"^\\p{bc:NSM}$",
 };
 static pcre2_code *uclass_re[U_NCLASS];
 static pthread_once_t uclass_once = PTHREAD_ONCE_INIT;
@@ -350,10 +365,33 @@ static bool is_virama(uint32_t cp)
 	return false;
 }
 
-/* RFC 3492 decoding of the part after "xn--". */
+#define PC_BASE 36u
+#define PC_TMIN 1u
+#define PC_TMAX 26u
+
+/* RFC 3492 section 6.1 */
+static uint32_t pc_adapt(size_t delta, size_t numpoints, bool first)
+{
+	uint32_t k = 0;
+
+	delta = first ? delta / 700 : delta / 2;
+	delta += delta / numpoints;
+	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2) {
+		delta /= PC_BASE - PC_TMIN;
+		k += PC_BASE;
+	}
+	return k + (uint32_t)(((PC_BASE - PC_TMIN + 1) * delta) / (delta + 38));
+}
+
+static uint32_t pc_threshold(uint32_t k, uint32_t bias)
+{
+	return k <= bias ? PC_TMIN : k >= bias + PC_TMAX ? PC_TMAX : k - bias;
+}
+
+/* RFC 3492 decoding of the part after "xn--": code points into OUT
+ * (at most MAX), their number, or 0 if malformed. */
 static size_t punycode_decode(const char *s, size_t n, uint32_t *out, size_t max)
 {
-	const uint32_t base = 36, tmin = 1, tmax = 26, skew = 38, damp = 700;
 	uint32_t cp = 128, bias = 72;
 	size_t i = 0, len = 0, b = 0;
 
@@ -367,7 +405,7 @@ static size_t punycode_decode(const char *s, size_t n, uint32_t *out, size_t max
 	}
 	for (size_t in = b > 0 ? b + 1 : 0; in < n;) {
 		size_t oldi = i, w = 1;
-		for (uint32_t k = base;; k += base) {
+		for (uint32_t k = PC_BASE;; k += PC_BASE) {
 			if (in >= n)
 				return 0;
 			char c = s[in++];
@@ -383,22 +421,14 @@ static size_t punycode_decode(const char *s, size_t n, uint32_t *out, size_t max
 			if (digit > (SIZE_MAX - i) / w)
 				return 0;
 			i += digit * w;
-			uint32_t t = k <= bias ? tmin : k >= bias + tmax ? tmax : k - bias;
+			uint32_t t = pc_threshold(k, bias);
 			if (digit < t)
 				break;
-			if (w > SIZE_MAX / (base - t))
+			if (w > SIZE_MAX / (PC_BASE - t))
 				return 0;
-			w *= base - t;
+			w *= PC_BASE - t;
 		}
-		/* adapt */
-		size_t delta = oldi == 0 ? (i - oldi) / damp : (i - oldi) / 2;
-		delta += delta / (len + 1);
-		uint32_t k = 0;
-		while (delta > ((base - tmin) * tmax) / 2) {
-			delta /= base - tmin;
-			k += base;
-		}
-		bias = k + (uint32_t)(((base - tmin + 1) * delta) / (delta + skew));
+		bias = pc_adapt(i - oldi, len + 1, oldi == 0);
 		if (i / (len + 1) > 0x10FFFF)
 			return 0;
 		cp += (uint32_t)(i / (len + 1));
@@ -410,6 +440,119 @@ static size_t punycode_decode(const char *s, size_t n, uint32_t *out, size_t max
 		len++;
 	}
 	return len;
+}
+
+static bool pc_put(char *out, size_t *o, size_t max, uint32_t d)
+{
+	if (*o >= max)
+		return false;
+	out[(*o)++] = (char)(d < 26 ? 'a' + d : '0' + (d - 26));
+	return true;
+}
+
+/* RFC 3492 encoding of N code points (without "xn--"): its length, or
+ * (size_t)-1 if it needs more than MAX bytes. */
+static size_t punycode_encode(const uint32_t *in, size_t n, char *out, size_t max)
+{
+	uint32_t cp = 128, bias = 72;
+	size_t delta = 0, h, b = 0, o = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		if (in[j] < 0x80) {
+			if (o >= max)
+				return (size_t)-1;
+			out[o++] = (char)in[j];
+			b++;
+		}
+	}
+	h = b;
+	if (b > 0) {
+		if (o >= max)
+			return (size_t)-1;
+		out[o++] = '-';
+	}
+	while (h < n) {
+		uint32_t m = 0x110000;
+		for (size_t j = 0; j < n; j++)
+			if (in[j] >= cp && in[j] < m)
+				m = in[j];
+		delta += (size_t)(m - cp) * (h + 1);
+		cp = m;
+		for (size_t j = 0; j < n; j++) {
+			if (in[j] < cp)
+				delta++;
+			if (in[j] != cp)
+				continue;
+			size_t q = delta;
+			for (uint32_t k = PC_BASE;; k += PC_BASE) {
+				uint32_t t = pc_threshold(k, bias);
+				if (q < t)
+					break;
+				if (!pc_put(out, &o, max, t + (uint32_t)((q - t) % (PC_BASE - t))))
+					return (size_t)-1;
+				q = (q - t) / (PC_BASE - t);
+			}
+			if (!pc_put(out, &o, max, (uint32_t)q))
+				return (size_t)-1;
+			bias = pc_adapt(delta, h + 1, h == b);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		cp++;
+	}
+	return o;
+}
+
+/* Bidi class of CP: index from U_B_L (0) to U_B_NSM (10), or -1 for the
+ * classes no label may hold. */
+static int bidi_class(uint32_t cp)
+{
+	if (cp < 0x80 && (is_alpha((char)cp)))
+		return 0;
+	if (cp >= '0' && cp <= '9')
+		return U_B_EN - U_B_L;
+	if (cp == '-')
+		return U_B_ES - U_B_L;
+	for (int k = U_B_L; k <= U_B_NSM; k++)
+		if (cp_is((enum uclass)k, cp))
+			return k - U_B_L;
+	return -1;
+}
+
+/* RFC 5893 section 2, for one label of a Bidi domain name. */
+static bool bidi_label_ok(const uint32_t *u, size_t n)
+{
+	enum { L, R, AL, AN, EN, ES, CS, ET, ON, BN, NSM };
+	int first = bidi_class(u[0]);
+	bool rtl = first == R || first == AL;
+	bool en = false, an = false;
+	int last = -1;
+
+	if (first != L && !rtl)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = bidi_class(u[i]);
+		if (c < 0)
+			return false;
+		if (rtl ? c == L : (c == R || c == AL || c == AN))
+			return false;
+		en |= c == EN;
+		an |= c == AN;
+		if (c != NSM)
+			last = c;
+	}
+	if (rtl)
+		return (last == R || last == AL || last == EN || last == AN) && !(en && an);
+	return last == L || last == EN;
+}
+
+static bool has_rtl(const uint32_t *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (u[i] >= 0x0590 && (cp_is(U_B_R, u[i]) || cp_is(U_B_AL, u[i]) || cp_is(U_B_AN, u[i])))
+			return true;
+	return false;
 }
 
 /* IDNA2008 checks of a U-label (RFC 5891 4.2, RFC 5892). */
@@ -495,33 +638,145 @@ static bool ulabel_ok(const uint32_t *u, size_t n)
 	return true;
 }
 
-static bool hostname(const char *s, size_t n)
+/* A label separator at S[I] ('.', and for IDNs U+3002, U+FF0E, U+FF61):
+ * its length in bytes, or 0. */
+static size_t label_sep(const char *s, size_t n, size_t i, bool idn)
 {
-	if (n == 0 || n > 253)
+	const unsigned char *u = (const unsigned char *)s + i;
+
+	if (s[i] == '.')
+		return 1;
+	if (!idn || n - i < 3)
+		return 0;
+	if ((u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x82) ||
+	    (u[0] == 0xEF && u[1] == 0xBC && u[2] == 0x8E) ||
+	    (u[0] == 0xEF && u[1] == 0xBD && u[2] == 0xA1))
+		return 3;
+	return 0;
+}
+
+/* Decode valid UTF-8 into code points (at most MAX); count or -1. */
+static size_t utf8_decode(const char *s, size_t n, uint32_t *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		const unsigned char *u = (const unsigned char *)s + i;
+		uint32_t c;
+		size_t len;
+		if (u[0] < 0x80) {
+			c = u[0];
+			len = 1;
+		} else if (u[0] >= 0xF0 && n - i >= 4) {
+			c = ((u[0] & 7u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+			len = 4;
+		} else if (u[0] >= 0xE0 && n - i >= 3) {
+			c = ((u[0] & 0xFu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+			len = 3;
+		} else if (u[0] >= 0xC0 && n - i >= 2) {
+			c = ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
+			len = 2;
+		} else {
+			return (size_t)-1;
+		}
+		if (k >= max)
+			return (size_t)-1;
+		out[k++] = c;
+		i += len;
+	}
+	return k;
+}
+
+#define MAX_LABELS 128
+#define MAX_CPS 1024
+
+/* A host name (RFC 1123 labels; "xn--" labels checked as IDNA2008
+ * A-labels), or with IDN an internationalized one whose non-ASCII labels
+ * are IDNA2008 U-labels.  Lengths count the A-label form: labels at most
+ * 63 octets, the name at most 253.  The Bidi rule applies to names with
+ * a right-to-left label. */
+static bool domain(const char *s, size_t n, bool idn)
+{
+	uint32_t cps[MAX_CPS];
+	size_t lstart[MAX_LABELS], llen[MAX_LABELS], nl = 0, ncp = 0, total = 0;
+	bool rtl = false;
+
+	if (n == 0 || n > 4 * 253)
 		return false;
 	size_t i = 0;
-	while (i <= n) {
-		size_t st = i;
-		while (i < n && s[i] != '.')
+	for (;;) {
+		size_t st = i, sep = 0;
+		while (i < n && !(sep = label_sep(s, n, i, idn)))
 			i++;
 		size_t len = i - st;
 		const char *l = s + st;
-		if (len == 0 || len > 63 || l[0] == '-' || l[len - 1] == '-')
+		if (len == 0 || nl >= MAX_LABELS)
 			return false;
+		bool ascii = true;
 		for (size_t j = 0; j < len; j++)
-			if (!is_alpha(l[j]) && !is_digit(l[j]) && l[j] != '-')
+			ascii &= (unsigned char)l[j] < 0x80;
+		uint32_t *u = cps + ncp;
+		size_t un = 0, alen = len;
+		if (ascii) {
+			if (len > 63 || l[0] == '-' || l[len - 1] == '-')
 				return false;
-		if (len >= 4 && l[2] == '-' && l[3] == '-') {
-			if (!((l[0] == 'x' || l[0] == 'X') && (l[1] == 'n' || l[1] == 'N')))
+			for (size_t j = 0; j < len; j++)
+				if (!is_alpha(l[j]) && !is_digit(l[j]) && l[j] != '-')
+					return false;
+			if (len >= 4 && l[2] == '-' && l[3] == '-') {
+				if (!((l[0] == 'x' || l[0] == 'X') && (l[1] == 'n' || l[1] == 'N')))
+					return false;
+				un = punycode_decode(l + 4, len - 4, u, MAX_CPS - ncp);
+				if (!un || !ulabel_ok(u, un))
+					return false;
+				bool all_ascii = true;
+				for (size_t j = 0; j < un; j++)
+					all_ascii &= u[j] < 0x80;
+				if (all_ascii)
+					return false;
+				/* canonical: re-encodes to the same text */
+				char enc[64];
+				size_t el = punycode_encode(u, un, enc, sizeof(enc));
+				if (el != len - 4)
+					return false;
+				for (size_t j = 0; j < el; j++)
+					if (lower(enc[j]) != lower(l[4 + j]))
+						return false;
+			} else {
+				for (size_t j = 0; j < len; j++)
+					u[un++] = (unsigned char)l[j];
+			}
+		} else {
+			if (!idn)
 				return false;
-			uint32_t u[64];
-			size_t un = punycode_decode(l + 4, len - 4, u, 64);
-			if (!un || !ulabel_ok(u, un))
+			un = utf8_decode(l, len, u, MAX_CPS - ncp);
+			if (un == (size_t)-1 || !ulabel_ok(u, un))
 				return false;
+			char enc[64];
+			size_t el = punycode_encode(u, un, enc, 59);
+			if (el == (size_t)-1)
+				return false;
+			alen = 4 + el;
 		}
+		lstart[nl] = ncp;
+		llen[nl] = un;
+		nl++;
+		ncp += un;
+		total += alen + 1;
+		if (!rtl)
+			rtl = has_rtl(u, un);
 		if (i == n)
 			break;
-		i++;  /* '.' */
+		i += sep;
+		if (i == n)
+			return false;  /* trailing separator */
+	}
+	if (total - 1 > 253)
+		return false;
+	if (rtl) {
+		for (size_t k = 0; k < nl; k++)
+			if (!bidi_label_ok(cps + lstart[k], llen[k]))
+				return false;
 	}
 	return true;
 }
@@ -533,7 +788,9 @@ static bool atext(char c)
 	return is_alpha(c) || is_digit(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-static bool email(const char *s, size_t n)
+/* RFC 5321 Mailbox; with IDN (RFC 6531) the local part may hold any
+ * non-ASCII character and the domain is an internationalized host name. */
+static bool email(const char *s, size_t n, bool idn)
 {
 	size_t i = 0;
 
@@ -549,7 +806,7 @@ static bool email(const char *s, size_t n)
 				i += 2;
 				continue;
 			}
-			if (c < 0x20 || c == 0x7F)
+			if (c < 0x20 || c == 0x7F || (c >= 0x80 && !idn))
 				return false;
 			i++;
 		}
@@ -563,7 +820,7 @@ static bool email(const char *s, size_t n)
 				if (!dot_ok)
 					return false;
 				dot_ok = false;
-			} else if (atext(s[i])) {
+			} else if (atext(s[i]) || (idn && (unsigned char)s[i] >= 0x80)) {
 				dot_ok = true;
 			} else {
 				return false;
@@ -582,7 +839,7 @@ static bool email(const char *s, size_t n)
 			return ipv6(d + 6, dn - 7);
 		return ipv4(d + 1, dn - 2);
 	}
-	return hostname(d, dn);
+	return domain(d, dn, idn);
 }
 
 /* ---- URIs (RFC 3986, RFC 3987) ---- */
@@ -870,8 +1127,10 @@ bool js_format_check(enum js_format f, const char *s, size_t n)
 	case JS_FMT_DATE: return full_date(s, n);
 	case JS_FMT_TIME: return full_time(s, n);
 	case JS_FMT_DURATION: return duration(s, n);
-	case JS_FMT_EMAIL: return email(s, n);
-	case JS_FMT_HOSTNAME: return hostname(s, n);
+	case JS_FMT_EMAIL: return email(s, n, false);
+	case JS_FMT_IDN_EMAIL: return email(s, n, true);
+	case JS_FMT_HOSTNAME: return domain(s, n, false);
+	case JS_FMT_IDN_HOSTNAME: return domain(s, n, true);
 	case JS_FMT_IPV4: return ipv4(s, n);
 	case JS_FMT_IPV6: return ipv6(s, n);
 	case JS_FMT_URI: return uri_like(s, n, false, false);

@@ -54,7 +54,8 @@ struct js_options {
 	enum js_dialect default_dialect;  /* for schemas without $schema */
 	bool format_assert;               /* "format" fails invalid strings
 	                                   * (date-time, date, time, duration,
-	                                   * email, hostname, ipv4,
+	                                   * email, idn-email, hostname,
+	                                   * idn-hostname, ipv4,
 	                                   * ipv6, uri, uri-reference, iri,
 	                                   * iri-reference, uri-template, uuid,
 	                                   * regex, json-pointer,

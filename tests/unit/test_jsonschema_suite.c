@@ -42,8 +42,6 @@ static const struct {
 	const char *file;
 	const char *reason;
 } skips[] = {
-	{ "optional/format/idn-email.json", "format idn-email is not checked (annotation only)" },
-	{ "optional/format/idn-hostname.json", "format idn-hostname is not checked (annotation only)" },
 	{ "optional/cross-draft.json", "draft 2019-09 schemas are not supported" },
 };
 
