@@ -30,6 +30,8 @@ struct sgp_http_req {
 	char *content_type;
 	int idempotent;
 	void *userdata;
+	sgp_http_check_fn check;
+	void *check_ctx;
 
 	enum req_state state;
 	enum sgp_http_result result;
@@ -189,6 +191,12 @@ void sgp_http_req_mark_idempotent(sgp_http_req *r)
 void sgp_http_req_set_userdata(sgp_http_req *r, void *p)
 {
 	r->userdata = p;
+}
+
+void sgp_http_req_set_check(sgp_http_req *r, sgp_http_check_fn check, void *ctx)
+{
+	r->check = check;
+	r->check_ctx = ctx;
 }
 
 void *sgp_http_req_userdata(const sgp_http_req *r)
@@ -746,6 +754,16 @@ static void completed(sgp_http *c, sgp_http_req *r, CURLcode rc)
 				return;
 			}
 		}
+		if (status >= 200 && status <= 299 && r->check) {
+			char why[256] = "";
+			if (r->check(r->check_ctx, r->resp.data ? r->resp.data : "", r->resp.len,
+				     why, sizeof why) != 0) {
+				snprintf(whatbuf, sizeof whatbuf, "HTTP %ld with an unusable body (%s)",
+					 status, why[0] ? why : "rejected");
+				what = whatbuf;
+				goto retry;
+			}
+		}
 		if (!retryable_status(status)) {
 			finish(c, r, SGP_HTTP_DONE);
 			return;
@@ -774,6 +792,7 @@ static void completed(sgp_http *c, sgp_http_req *r, CURLcode rc)
 			}
 		}
 	}
+retry:
 	if (r->attempts >= c->cfg.max_attempts) {
 		set_error(r, "%s after %d attempts", what, r->attempts);
 		finish(c, r, SGP_HTTP_EXHAUSTED);

@@ -123,6 +123,11 @@ void sgp_http_req_body(sgp_http_req *r, const void *data, size_t len, const char
  * for a POST that carries an idempotency key). */
 void sgp_http_req_mark_idempotent(sgp_http_req *r);
 void sgp_http_req_set_userdata(sgp_http_req *r, void *p);
+/* Check each 2xx response before accepting it: check returns 0 to accept,
+ * or non-zero with a reason in why (a truncated page, a body that is not
+ * JSON), and the attempt is retried like a 5xx. */
+typedef int (*sgp_http_check_fn)(void *ctx, const char *body, size_t len, char *why, size_t whylen);
+void sgp_http_req_set_check(sgp_http_req *r, sgp_http_check_fn check, void *ctx);
 void *sgp_http_req_userdata(const sgp_http_req *r);
 /* Frees a request; one still queued or running is cancelled first. */
 void sgp_http_req_free(sgp_http_req *r);
