@@ -964,6 +964,22 @@ static void compile_node(struct cc *c, struct node *n)
 		}
 	}
 done:
+	/* definitions are compiled too, so that their problems are reported
+	 * even when nothing refers to them yet */
+	static const char *const defs_kw[] = { "$defs", "definitions" };
+	for (size_t d = 0; d < 2; d++) {
+		json_t *defs = json_object_get(s, defs_kw[d]);
+		const char *key;
+		size_t klen;
+		if (!json_is_object(defs))
+			continue;
+		json_object_keylen_foreach(defs, key, klen, v) {
+			struct edge e;
+			char *seg = seg_key(defs_kw[d], key, klen);
+			edge_to(c, loc, v, defs_kw[d], seg, &e);
+			free(seg);
+		}
+	}
 	n->nkw = (uint16_t)l->n;
 	n->kw = js_arena_alloc(a, (l->n + 1) * sizeof(struct kw));
 	memcpy(n->kw, l->v, l->n * sizeof(struct kw));

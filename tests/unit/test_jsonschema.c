@@ -268,6 +268,11 @@ TEST(invalid_regex_error_text)
 		CHECK_STR(e.v[0].instance_path, "/properties/x/pattern");
 	}
 	js_errors_clear(&e);
+	/* in a definition nothing refers to yet */
+	s = compile_opt("{\"$defs\":{\"unused\":{\"pattern\":\"[a-\"}}}", NULL, &e);
+	CHECK(s == NULL);
+	CHECK(e.n == 1 && strcmp(e.v[0].instance_path, "/$defs/unused/pattern") == 0);
+	js_errors_clear(&e);
 	/* an error PCRE2 itself reports */
 	s = compile_opt("{\"pattern\":\"x{3,2}\"}", NULL, &e);
 	CHECK(s == NULL);
