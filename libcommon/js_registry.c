@@ -376,7 +376,11 @@ static int add_dir(js_registry *r, const char *dir, int depth, char **err)
 				} else {
 					json_t *id = json_is_object(doc) ? json_object_get(doc, "$id") : NULL;
 					if (json_is_string(id)) {
-						int k = add_doc(r, doc, NULL, path, err);
+						char *real = realpath(path, NULL);
+						char *furi = xasprintf("file://%s", real ? real : path);
+						int k = add_doc(r, doc, furi, path, err);
+						free(furi);
+						free(real);
 						added = k < 0 ? -1 : added + k;
 					}
 					json_decref(doc);

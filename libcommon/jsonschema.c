@@ -251,8 +251,6 @@ json_t *js_errors_to_json(const js_errors *e)
 		json_object_set_new(o, "path", json_string(e->v[i].instance_path));
 		json_object_set_new(o, "keyword", json_string(e->v[i].keyword ? e->v[i].keyword : ""));
 		json_object_set_new(o, "message", json_string(e->v[i].message));
-		if (e->v[i].keyword_location)
-			json_object_set_new(o, "schema_path", json_string(e->v[i].keyword_location));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -62,7 +62,8 @@ struct js_options {
 	                                   * relative-json-pointer); otherwise
 	                                   * format is an annotation, unless the
 	                                   * meta-schema enables the
-	                                   * format-assertion vocabulary */
+	                                   * format-assertion vocabulary.
+	                                   * Unknown formats always pass. */
 };
 #define JS_OPTIONS_INIT { JS_DRAFT_2020_12, false }
 
@@ -133,7 +134,8 @@ int js_registry_load_meta(js_registry *r, const char *schemas_dir, char **err);
 
 /*
  * Add every *.json file under DIR (recursively) that holds a JSON object
- * with a string "$id", under that $id.  Files without $id are skipped;
+ * with a string "$id", under that $id (a relative $id resolves against
+ * the file's own file: URI).  Files without $id are skipped;
  * a file that cannot be read or parsed is an error.  Two files with the
  * same $id are an error.  Returns the number of documents added, or -1
  * with *err set (caller frees).
@@ -192,8 +194,11 @@ const char *js_schema_uri(const js_schema *s);
 
 /* ---- validating (thread-safe on a shared js_schema) ---- */
 
-/* Whether INSTANCE is valid; stops at the first failure, allocates
- * nothing on valid instances. */
+/* Whether INSTANCE is valid; stops at the first failure and builds no
+ * message.  Allocates nothing, except a string per property name under
+ * "propertyNames" and a bitset for objects or arrays of more than 256
+ * members under unevaluatedProperties/unevaluatedItems.  String values
+ * must be valid UTF-8 (as jansson's parser guarantees). */
 bool js_is_valid(const js_schema *s, const json_t *instance);
 
 /*
