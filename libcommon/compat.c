@@ -359,7 +359,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_dir_rec(sgp_compat_docs *d, const char *dir, int depth, char **err)
+/* Load every *.json file under DIR: those with "$id" under it; with
+ * PREFIX, every file also under PREFIX + its path relative to the top
+ * directory (REL). */
+static int add_dir_rec(sgp_compat_docs *d, const char *dir, const char *prefix, const char *rel,
+		       int depth, char **err)
 {
 	DIR *dp;
 	struct dirent *de;
@@ -387,35 +391,39 @@ static int add_dir_rec(sgp_compat_docs *d, const char *dir, int depth, char **er
 	qsort(names, n, sizeof *names, cmp_str);   /* the same order every run */
 	for (i = 0; i < n && count >= 0; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
+		char *sub = xasprintf("%s%s", rel, names[i]);
 		struct stat st;
 		size_t len = strlen(names[i]);
 
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			int c = add_dir_rec(d, path, depth + 1, err);
+			char *subdir = xasprintf("%s/", sub);
+			int c = add_dir_rec(d, path, prefix, subdir, depth + 1, err);
 
 			count = c < 0 ? -1 : count + c;
+			free(subdir);
 		} else if (len > 5 && strcmp(names[i] + len - 5, ".json") == 0) {
 			json_error_t je;
 			json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 
 			if (doc == NULL) {
-				if (errno == 0 || je.line > 0)
-					*err = xasprintf("'%s': line %d: %s", path, je.line, je.text);
-				else
-					*err = xasprintf("cannot read '%s': %s", path, je.text);
+				*err = xasprintf("'%s': line %d: %s", path, je.line, je.text);
 				count = -1;
 			} else {
-				if (json_is_string(json_object_get(doc, "$id"))) {
-					char *file_uri = xasprintf("file://%s", path);
+				char *uri = prefix ? xasprintf("%s%s", prefix, sub) : xasprintf("file://%s", path);
 
-					if (sgp_compat_docs_add(d, doc, file_uri) == 0)
-						count++;
-					free(file_uri);
+				if (prefix) {
+					docs_put(d, uri, doc);
+					count++;
 				}
+				if (json_is_string(json_object_get(doc, "$id")) &&
+				    sgp_compat_docs_add(d, doc, uri) == 0 && !prefix)
+					count++;
+				free(uri);
 				json_decref(doc);
 			}
 		}
 		free(path);
+		free(sub);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -426,7 +434,14 @@ static int add_dir_rec(sgp_compat_docs *d, const char *dir, int depth, char **er
 int sgp_compat_docs_add_dir(sgp_compat_docs *d, const char *dir, char **err)
 {
 	*err = NULL;
-	return add_dir_rec(d, dir, 0, err);
+	return add_dir_rec(d, dir, NULL, "", 0, err);
+}
+
+int sgp_compat_docs_map_prefix(sgp_compat_docs *d, const char *uri_prefix, const char *dir,
+			       char **err)
+{
+	*err = NULL;
+	return add_dir_rec(d, dir, uri_prefix, "", 0, err);
 }
 
 /* ---- report -------------------------------------------------------- */

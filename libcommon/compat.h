@@ -61,6 +61,16 @@ void sgp_compat_docs_free(sgp_compat_docs *d);
  */
 int sgp_compat_docs_add_dir(sgp_compat_docs *d, const char *dir, char **err);
 
+/*
+ * Load every *.json file under DIR (recursively) and know it as
+ * URI_PREFIX + its path below DIR (--map-uri "http://localhost:1234/"
+ * and "remotes" make remotes/a/b.json "http://localhost:1234/a/b.json"),
+ * and under its "$id" when it has one.  Returns the number of files, or
+ * -1 with *err set (caller frees).
+ */
+int sgp_compat_docs_map_prefix(sgp_compat_docs *d, const char *uri_prefix, const char *dir,
+			       char **err);
+
 /* Add DOC (borrowed; a reference is taken) under its "$id", resolved
  * against URI, or under URI when it has none.  Returns 0, or -1 when
  * neither gives an absolute URI. */
