@@ -309,10 +309,23 @@ bool js_decimal_multiple(const struct js_decimal *a, const struct js_decimal *b)
 
 /* ---- equality ---- */
 
+static bool equal(const json_t *a, const json_t *b, int depth);
+
 bool js_json_equal(const json_t *a, const json_t *b)
+{
+	return equal(a, b, 0);
+}
+
+/* Values nested deeper than this compare unequal instead of exhausting
+ * the stack (jansson's parser stops at 2048 levels anyway). */
+#define EQUAL_MAX_DEPTH 4096
+
+static bool equal(const json_t *a, const json_t *b, int depth)
 {
 	if (a == b)
 		return true;
+	if (depth > EQUAL_MAX_DEPTH)
+		return false;
 	if (json_is_number(a) && json_is_number(b))
 		return js_number_cmp(a, b) == 0;
 	if (json_typeof(a) != json_typeof(b))
@@ -326,7 +339,7 @@ bool js_json_equal(const json_t *a, const json_t *b)
 		if (n != json_array_size(b))
 			return false;
 		for (size_t i = 0; i < n; i++)
-			if (!js_json_equal(json_array_get(a, i), json_array_get(b, i)))
+			if (!equal(json_array_get(a, i), json_array_get(b, i), depth + 1))
 				return false;
 		return true;
 	}
@@ -338,7 +351,7 @@ bool js_json_equal(const json_t *a, const json_t *b)
 		json_t *va;
 		json_object_keylen_foreach((json_t *)a, k, klen, va) {
 			json_t *vb = json_object_getn(b, k, klen);
-			if (!vb || !js_json_equal(va, vb))
+			if (!vb || !equal(va, vb, depth + 1))
 				return false;
 		}
 		return true;

@@ -54,7 +54,8 @@ void js_map_release(js_map *m);
 /* ---- JSON values (js_base.c) ---- */
 
 /* JSON Schema equality: numbers by value (1 == 1.0), objects and arrays
- * deeply, strings bytewise. */
+ * deeply (values nested over 4096 levels compare unequal), strings
+ * bytewise. */
 bool js_json_equal(const json_t *a, const json_t *b);
 /* Whether a number is an integer (1.0 is). */
 bool js_number_is_integer(const json_t *v);
