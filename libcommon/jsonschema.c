@@ -1329,21 +1329,21 @@ static char *msg_val(const json_t *inst, const char *fmt, ...)
 static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, struct frame *f,
                   struct ann *ann);
 
-static inline bool v_inplace(struct vctx *c, const struct edge *e, const json_t *inst,
+static __attribute__((noinline)) bool v_inplace(struct vctx *c, const struct edge *e, const json_t *inst,
                              const struct frame *up, struct ann *ann)
 {
 	struct frame f = { up, NULL, e->seg, e->kw, NULL, 0, 0, STEP_NONE, up->depth + 1 };
 	return vnode(c, e->node, inst, &f, ann);
 }
 
-static inline bool v_key(struct vctx *c, const struct edge *e, const json_t *inst,
+static __attribute__((noinline)) bool v_key(struct vctx *c, const struct edge *e, const json_t *inst,
                          const struct frame *up, const char *key, size_t klen)
 {
 	struct frame f = { up, NULL, e->seg, e->kw, key, klen, 0, STEP_KEY, up->depth + 1 };
 	return vnode(c, e->node, inst, &f, NULL);
 }
 
-static inline bool v_index(struct vctx *c, const struct edge *e, const json_t *inst,
+static __attribute__((noinline)) bool v_index(struct vctx *c, const struct edge *e, const json_t *inst,
                            const struct frame *up, size_t idx)
 {
 	struct frame f = { up, NULL, e->seg, e->kw, NULL, 0, idx, STEP_INDEX, up->depth + 1 };
@@ -1669,237 +1669,339 @@ static void depth_error(struct vctx *c, const struct frame *f)
 	fill_error(&c->fatal_err, f, NULL, msg);
 }
 
-static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, struct frame *f,
-                  struct ann *ann)
+/* The keywords that look at one value: no recursion, so the recursive
+ * path (vnode, v_keywords) keeps a small stack frame. */
+static __attribute__((noinline)) bool v_scalar(struct vctx *c, const struct kw *k, const json_t *inst,
+                                               const struct frame *f)
 {
-	if (c->fatal)
-		return false;
-	f->node = n;
-	if (f->depth > JS_MAX_DEPTH) {
-		c->fatal = true;
-		depth_error(c, f);
-		return false;
-	}
-	if (n->kind != N_OBJECT) {
-		if (n->kind == N_TRUE)
-			return true;
-		if (c->collect)
-			false_error(c, f, inst);
-		return false;
-	}
+	bool r = true;
 
-	struct ann local, *a = ann;
-	bool ok = true;
-	if (n->uneval) {
-		ann_init(&local);
-		a = &local;
+	switch ((enum op)k->op) {
+	case OP_TYPE:
+		if (!(inst_types(inst) & k->u.types)) {
+			r = false;
+			if (c->collect)
+				verr(c, f, k->name, type_msg(inst, k->u.types));
+		}
+		break;
+	case OP_CONST:
+		if (!js_json_equal(inst, k->u.value)) {
+			r = false;
+			if (c->collect) {
+				char *cv = rv(k->u.value);
+				verr(c, f, k->name, msg_val(inst, "is not equal to the constant %s", cv));
+				free(cv);
+			}
+		}
+		break;
+	case OP_ENUM: {
+		bool found = false;
+		if (k->u.en.strings) {
+			if (json_is_string(inst)) {
+				size_t len = json_string_length(inst);
+				const char *sv = json_string_value(inst);
+				for (size_t j = 0; j < k->u.en.n && !found; j++)
+					found = json_string_length(k->u.en.v[j]) == len &&
+					        memcmp(json_string_value(k->u.en.v[j]), sv, len) == 0;
+			}
+		} else {
+			for (size_t j = 0; j < k->u.en.n && !found; j++)
+				found = js_json_equal(inst, k->u.en.v[j]);
+		}
+		if (!found) {
+			r = false;
+			if (c->collect) {
+				sgp_buf b = SGP_BUF_INIT;
+				sgp_buf_adds(&b, "is not one of ");
+				for (size_t j = 0; j < k->u.en.n; j++) {
+					if (j)
+						sgp_buf_adds(&b, ", ");
+					if (b.len > 200) {
+						sgp_buf_adds(&b, "...");
+						break;
+					}
+					js_render_value(&b, k->u.en.v[j], 60);
+				}
+				verr(c, f, k->name, msg_val(inst, "%s", b.data));
+				sgp_buf_release(&b);
+			}
+		}
+		break;
 	}
-	for (size_t i = 0; i < n->nkw; i++) {
-		const struct kw *k = &n->kw[i];
-		bool r = true;
-		switch ((enum op)k->op) {
-		case OP_TYPE:
-			if (!(inst_types(inst) & k->u.types)) {
+	case OP_MULTIPLE_OF:
+		if (json_is_number(inst)) {
+			struct js_decimal d;
+			js_decimal_of(inst, &d);
+			if (!isfinite(json_number_value(inst)) || !js_decimal_multiple(&d, &k->u.mult.dec)) {
+				r = false;
+				if (c->collect) {
+					char *m = rv(k->u.mult.num);
+					verr(c, f, k->name, msg_val(inst, "is not a multiple of %s", m));
+					free(m);
+				}
+			}
+		}
+		break;
+	case OP_MAXIMUM: case OP_EXMAXIMUM: case OP_MINIMUM: case OP_EXMINIMUM:
+		if (json_is_number(inst)) {
+			int cmp = js_number_cmp(inst, k->u.num);
+			static const char *const what[] = {
+				"greater than the maximum", "not less than the exclusive maximum",
+				"less than the minimum", "not greater than the exclusive minimum",
+			};
+			int w = k->op - OP_MAXIMUM;
+			bool bad = w == 0 ? cmp > 0 : w == 1 ? cmp >= 0 : w == 2 ? cmp < 0 : cmp <= 0;
+			if (bad) {
+				r = false;
+				if (c->collect) {
+					char *m = rv(k->u.num);
+					verr(c, f, k->name, msg_val(inst, "is %s %s", what[w], m));
+					free(m);
+				}
+			}
+		}
+		break;
+	case OP_MAXLENGTH:
+		if (json_is_string(inst) && json_string_length(inst) > k->u.count) {
+			size_t len = js_utf8_length(json_string_value(inst), json_string_length(inst));
+			if (len > k->u.count) {
 				r = false;
 				if (c->collect)
-					verr(c, f, k->name, type_msg(inst, k->u.types));
+					verr(c, f, k->name, msg_val(inst, "is longer than %zu character%s", k->u.count,
+					                            k->u.count == 1 ? "" : "s"));
 			}
-			break;
-		case OP_CONST:
-			if (!js_json_equal(inst, k->u.value)) {
-				r = false;
-				if (c->collect) {
-					char *cv = rv(k->u.value);
-					verr(c, f, k->name, msg_val(inst, "is not equal to the constant %s", cv));
-					free(cv);
-				}
-			}
-			break;
-		case OP_ENUM: {
-			bool found = false;
-			if (k->u.en.strings) {
-				if (json_is_string(inst)) {
-					size_t len = json_string_length(inst);
-					const char *sv = json_string_value(inst);
-					for (size_t j = 0; j < k->u.en.n && !found; j++)
-						found = json_string_length(k->u.en.v[j]) == len &&
-						        memcmp(json_string_value(k->u.en.v[j]), sv, len) == 0;
-				}
-			} else {
-				for (size_t j = 0; j < k->u.en.n && !found; j++)
-					found = js_json_equal(inst, k->u.en.v[j]);
-			}
-			if (!found) {
-				r = false;
-				if (c->collect) {
-					sgp_buf b = SGP_BUF_INIT;
-					sgp_buf_adds(&b, "is not one of ");
-					for (size_t j = 0; j < k->u.en.n; j++) {
-						if (j)
-							sgp_buf_adds(&b, ", ");
-						if (b.len > 200) {
-							sgp_buf_adds(&b, "...");
-							break;
-						}
-						js_render_value(&b, k->u.en.v[j], 60);
-					}
-					verr(c, f, k->name, msg_val(inst, "%s", b.data));
-					sgp_buf_release(&b);
-				}
-			}
-			break;
 		}
-		case OP_MULTIPLE_OF:
-			if (json_is_number(inst)) {
-				struct js_decimal d;
-				js_decimal_of(inst, &d);
-				if (!isfinite(json_number_value(inst)) || !js_decimal_multiple(&d, &k->u.mult.dec)) {
-					r = false;
-					if (c->collect) {
-						char *m = rv(k->u.mult.num);
-						verr(c, f, k->name, msg_val(inst, "is not a multiple of %s", m));
-						free(m);
-					}
-				}
+		break;
+	case OP_MINLENGTH:
+		if (json_is_string(inst)) {
+			size_t len = js_utf8_length(json_string_value(inst), json_string_length(inst));
+			if (len < k->u.count) {
+				r = false;
+				if (c->collect)
+					verr(c, f, k->name, msg_val(inst, "is shorter than %zu character%s", k->u.count,
+					                            k->u.count == 1 ? "" : "s"));
 			}
-			break;
-		case OP_MAXIMUM: case OP_EXMAXIMUM: case OP_MINIMUM: case OP_EXMINIMUM:
-			if (json_is_number(inst)) {
-				int cmp = js_number_cmp(inst, k->u.num);
-				static const char *const what[] = {
-					"greater than the maximum", "not less than the exclusive maximum",
-					"less than the minimum", "not greater than the exclusive minimum",
-				};
-				int w = k->op - OP_MAXIMUM;
-				bool bad = w == 0 ? cmp > 0 : w == 1 ? cmp >= 0 : w == 2 ? cmp < 0 : cmp <= 0;
-				if (bad) {
-					r = false;
-					if (c->collect) {
-						char *m = rv(k->u.num);
-						verr(c, f, k->name, msg_val(inst, "is %s %s", what[w], m));
-						free(m);
-					}
-				}
+		}
+		break;
+	case OP_MAXITEMS: case OP_MINITEMS:
+		if (json_is_array(inst)) {
+			size_t sz = json_array_size(inst);
+			bool mx = k->op == OP_MAXITEMS;
+			if (mx ? sz > k->u.count : sz < k->u.count) {
+				r = false;
+				if (c->collect)
+					verr(c, f, k->name, xasprintf("array has %zu item%s, %s %zu", sz, sz == 1 ? "" : "s",
+					                              mx ? "more than the maximum of" : "fewer than the minimum of",
+					                              k->u.count));
 			}
-			break;
-		case OP_MAXLENGTH:
-			if (json_is_string(inst) && json_string_length(inst) > k->u.count) {
-				size_t len = js_utf8_length(json_string_value(inst), json_string_length(inst));
-				if (len > k->u.count) {
-					r = false;
-					if (c->collect)
-						verr(c, f, k->name, msg_val(inst, "is longer than %zu character%s", k->u.count,
-						                            k->u.count == 1 ? "" : "s"));
-				}
+		}
+		break;
+	case OP_MAXPROPS: case OP_MINPROPS:
+		if (json_is_object(inst)) {
+			size_t sz = json_object_size(inst);
+			bool mx = k->op == OP_MAXPROPS;
+			if (mx ? sz > k->u.count : sz < k->u.count) {
+				r = false;
+				if (c->collect)
+					verr(c, f, k->name, xasprintf("object has %zu propert%s, %s %zu", sz,
+					                              sz == 1 ? "y" : "ies",
+					                              mx ? "more than the maximum of" : "fewer than the minimum of",
+					                              k->u.count));
 			}
-			break;
-		case OP_MINLENGTH:
-			if (json_is_string(inst)) {
-				size_t len = js_utf8_length(json_string_value(inst), json_string_length(inst));
-				if (len < k->u.count) {
-					r = false;
-					if (c->collect)
-						verr(c, f, k->name, msg_val(inst, "is shorter than %zu character%s", k->u.count,
-						                            k->u.count == 1 ? "" : "s"));
-				}
+		}
+		break;
+	case OP_REQUIRED:
+		if (json_is_object(inst)) {
+			for (size_t j = 0; j < k->u.req.n; j++) {
+				if (json_object_getn(inst, k->u.req.names[j], k->u.req.lens[j]))
+					continue;
+				r = false;
+				if (!c->collect)
+					break;
+				verr(c, f, k->name, xasprintf("required property \"%s\" is missing", k->u.req.names[j]));
 			}
-			break;
-		case OP_MAXITEMS: case OP_MINITEMS:
-			if (json_is_array(inst)) {
-				size_t sz = json_array_size(inst);
-				bool mx = k->op == OP_MAXITEMS;
-				if (mx ? sz > k->u.count : sz < k->u.count) {
-					r = false;
-					if (c->collect)
-						verr(c, f, k->name, xasprintf("array has %zu item%s, %s %zu", sz, sz == 1 ? "" : "s",
-						                              mx ? "more than the maximum of" : "fewer than the minimum of",
-						                              k->u.count));
-				}
-			}
-			break;
-		case OP_MAXPROPS: case OP_MINPROPS:
-			if (json_is_object(inst)) {
-				size_t sz = json_object_size(inst);
-				bool mx = k->op == OP_MAXPROPS;
-				if (mx ? sz > k->u.count : sz < k->u.count) {
-					r = false;
-					if (c->collect)
-						verr(c, f, k->name, xasprintf("object has %zu propert%s, %s %zu", sz,
-						                              sz == 1 ? "y" : "ies",
-						                              mx ? "more than the maximum of" : "fewer than the minimum of",
-						                              k->u.count));
-				}
-			}
-			break;
-		case OP_REQUIRED:
-			if (json_is_object(inst)) {
-				for (size_t j = 0; j < k->u.req.n; j++) {
-					if (json_object_getn(inst, k->u.req.names[j], k->u.req.lens[j]))
+		}
+		break;
+	case OP_DEPREQ:
+		if (json_is_object(inst)) {
+			for (size_t j = 0; j < k->u.depreq.n && (r || c->collect); j++) {
+				const struct depreq *d = &k->u.depreq.v[j];
+				if (!json_object_getn(inst, d->name, d->len))
+					continue;
+				for (size_t q = 0; q < d->nreq; q++) {
+					if (json_object_getn(inst, d->req[q], d->reqlen[q]))
 						continue;
 					r = false;
 					if (!c->collect)
 						break;
-					verr(c, f, k->name, xasprintf("required property \"%s\" is missing", k->u.req.names[j]));
+					verr(c, f, k->name, xasprintf("property \"%s\" is required when \"%s\" is present",
+					                              d->req[q], d->name));
 				}
 			}
-			break;
-		case OP_DEPREQ:
-			if (json_is_object(inst)) {
-				for (size_t j = 0; j < k->u.depreq.n && (r || c->collect); j++) {
-					const struct depreq *d = &k->u.depreq.v[j];
-					if (!json_object_getn(inst, d->name, d->len))
-						continue;
-					for (size_t q = 0; q < d->nreq; q++) {
-						if (json_object_getn(inst, d->req[q], d->reqlen[q]))
-							continue;
-						r = false;
-						if (!c->collect)
-							break;
-						verr(c, f, k->name, xasprintf("property \"%s\" is required when \"%s\" is present",
-						                              d->req[q], d->name));
-					}
+		}
+		break;
+	case OP_PATTERN:
+		if (json_is_string(inst) &&
+		    !js_regex_search(k->u.re, json_string_value(inst), json_string_length(inst), c->md)) {
+			r = false;
+			if (c->collect)
+				verr(c, f, k->name, msg_val(inst, "does not match pattern \"%s\"", k->u.re->source));
+		}
+		break;
+	case OP_FORMAT:
+		if (json_is_string(inst) &&
+		    !js_format_check(k->u.fmt.f, json_string_value(inst), json_string_length(inst))) {
+			r = false;
+			if (c->collect)
+				verr(c, f, k->name, msg_val(inst, "is not a valid \"%s\"", k->u.fmt.name));
+		}
+		break;
+	case OP_UNIQUE:
+		if (json_is_array(inst))
+			r = v_unique(c, inst, f);
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+static __attribute__((noinline)) bool v_dynref(struct vctx *c, const struct kw *k, const json_t *inst,
+                                               const struct frame *f, struct ann *a)
+{
+	const struct edge *e = &k->u.dyn.e;
+	struct edge dyn;
+
+	/* the outermost resource of the dynamic scope with a matching
+	 * $dynamicAnchor wins */
+	if (k->u.dyn.anchor) {
+		const struct node *target = NULL;
+		for (const struct frame *p = f; p; p = p->up) {
+			const struct res *rs = p->node->res;
+			for (size_t j = 0; j < rs->ndyn; j++)
+				if (strcmp(rs->dyn[j].name, k->u.dyn.anchor) == 0)
+					target = rs->dyn[j].node;
+		}
+		if (target) {
+			dyn = *e;
+			dyn.node = (struct node *)target;
+			e = &dyn;
+		}
+	}
+	return v_inplace(c, e, inst, f, a);
+}
+
+static __attribute__((noinline)) bool v_if(struct vctx *c, const struct kw *k, const json_t *inst,
+                                           const struct frame *f, struct ann *a)
+{
+	bool r = true;
+
+	if (!a && !k->u.cond.has_then && !k->u.cond.has_else)
+		return true;  /* "if" alone matters only for its annotations */
+	bool saved = c->collect;
+	struct ann t;
+	if (a)
+		ann_init(&t);
+	c->collect = false;
+	bool cond = v_inplace(c, &k->u.cond.ifs, inst, f, a ? &t : NULL);
+	c->collect = saved;
+	if (cond && a)
+		ann_merge(a, &t);
+	if (a)
+		ann_release(&t);
+	if (c->fatal)
+		r = false;
+	else if (cond && k->u.cond.has_then)
+		r = v_inplace(c, &k->u.cond.then, inst, f, a);
+	else if (!cond && k->u.cond.has_else)
+		r = v_inplace(c, &k->u.cond.els, inst, f, a);
+	return r;
+}
+
+static __attribute__((noinline)) bool v_propnames(struct vctx *c, const struct kw *k, const json_t *inst,
+                                                  const struct frame *f, struct ann *a)
+{
+	bool r = true;
+
+	if (json_is_object(inst)) {
+		const char *key;
+		size_t klen;
+		json_t *v;
+		json_object_keylen_foreach((json_t *)inst, key, klen, v) {
+			json_t *ks = json_stringn_nocheck(key, klen);
+			bool kr = v_inplace(c, &k->u.e, ks, f, NULL);
+			json_decref(ks);
+			if (!kr) {
+				r = false;
+				if (!c->collect)
+					break;
+			}
+		}
+	}
+	return r;
+}
+
+static __attribute__((noinline)) bool v_uneval_props(struct vctx *c, const struct kw *k, const json_t *inst,
+                                                     const struct frame *f, struct ann *a)
+{
+	bool r = true;
+
+	if (json_is_object(inst)) {
+		size_t idx = 0;
+		const char *key;
+		size_t klen;
+		json_t *v;
+		json_object_keylen_foreach((json_t *)inst, key, klen, v) {
+			if (!ann_get(a, idx)) {
+				if (!v_key(c, &k->u.e, v, f, key, klen)) {
+					r = false;
+					if (!c->collect)
+						break;
 				}
+				ann_set(a, idx);
 			}
-			break;
-		case OP_PATTERN:
-			if (json_is_string(inst) &&
-			    !js_regex_search(k->u.re, json_string_value(inst), json_string_length(inst), c->md)) {
+			idx++;
+		}
+	}
+	return r;
+}
+
+static __attribute__((noinline)) bool v_uneval_items(struct vctx *c, const struct kw *k, const json_t *inst,
+                                                     const struct frame *f, struct ann *a)
+{
+	bool r = true;
+
+	if (json_is_array(inst)) {
+		size_t sz = json_array_size(inst);
+		for (size_t j = 0; j < sz; j++) {
+			if (ann_get(a, j))
+				continue;
+			if (!v_index(c, &k->u.e, json_array_get(inst, j), f, j)) {
 				r = false;
-				if (c->collect)
-					verr(c, f, k->name, msg_val(inst, "does not match pattern \"%s\"", k->u.re->source));
+				if (!c->collect)
+					break;
 			}
-			break;
-		case OP_FORMAT:
-			if (json_is_string(inst) &&
-			    !js_format_check(k->u.fmt.f, json_string_value(inst), json_string_length(inst))) {
-				r = false;
-				if (c->collect)
-					verr(c, f, k->name, msg_val(inst, "is not a valid \"%s\"", k->u.fmt.name));
-			}
-			break;
+		}
+		a->all = true;
+	}
+	return r;
+}
+
+static bool v_keywords(struct vctx *c, const struct node *n, const json_t *inst,
+                       const struct frame *f, struct ann *a)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < n->nkw; i++) {
+		const struct kw *k = &n->kw[i];
+		bool r = true;
+		switch ((enum op)k->op) {
 		case OP_REF:
 			r = v_inplace(c, &k->u.e, inst, f, a);
 			break;
-		case OP_DYNREF: {
-			const struct edge *e = &k->u.dyn.e;
-			struct edge dyn;
-			if (k->u.dyn.anchor) {
-				const struct node *target = NULL;
-				for (const struct frame *p = f; p; p = p->up) {
-					const struct res *rs = p->node->res;
-					for (size_t j = 0; j < rs->ndyn; j++)
-						if (strcmp(rs->dyn[j].name, k->u.dyn.anchor) == 0)
-							target = rs->dyn[j].node;
-				}
-				if (target) {
-					dyn = *e;
-					dyn.node = (struct node *)target;
-					e = &dyn;
-				}
-			}
-			r = v_inplace(c, e, inst, f, a);
+		case OP_DYNREF:
+			r = v_dynref(c, k, inst, f, a);
 			break;
-		}
 		case OP_ALLOF:
 			for (size_t j = 0; j < k->u.list.n; j++) {
 				if (!v_inplace(c, &k->u.list.v[j], inst, f, a)) {
@@ -1927,48 +2029,15 @@ static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, stru
 			}
 			break;
 		}
-		case OP_IF: {
-			if (!a && !k->u.cond.has_then && !k->u.cond.has_else)
-				break;
-			bool saved = c->collect;
-			struct ann t;
-			if (a)
-				ann_init(&t);
-			c->collect = false;
-			bool cond = v_inplace(c, &k->u.cond.ifs, inst, f, a ? &t : NULL);
-			c->collect = saved;
-			if (cond && a)
-				ann_merge(a, &t);
-			if (a)
-				ann_release(&t);
-			if (c->fatal)
-				r = false;
-			else if (cond && k->u.cond.has_then)
-				r = v_inplace(c, &k->u.cond.then, inst, f, a);
-			else if (!cond && k->u.cond.has_else)
-				r = v_inplace(c, &k->u.cond.els, inst, f, a);
+		case OP_IF:
+			r = v_if(c, k, inst, f, a);
 			break;
-		}
 		case OP_PROPS:
 			if (json_is_object(inst))
 				r = v_props(c, k, inst, f, a);
 			break;
 		case OP_PROPNAMES:
-			if (json_is_object(inst)) {
-				const char *key;
-				size_t klen;
-				json_t *v;
-				json_object_keylen_foreach((json_t *)inst, key, klen, v) {
-					json_t *ks = json_stringn_nocheck(key, klen);
-					bool kr = v_inplace(c, &k->u.e, ks, f, NULL);
-					json_decref(ks);
-					if (!kr) {
-						r = false;
-						if (!c->collect)
-							break;
-					}
-				}
-			}
+			r = v_propnames(c, k, inst, f, a);
 			break;
 		case OP_DEPSCHEMAS:
 			if (json_is_object(inst)) {
@@ -1990,43 +2059,14 @@ static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, stru
 			if (json_is_array(inst))
 				r = v_contains(c, k, inst, f, a);
 			break;
-		case OP_UNIQUE:
-			if (json_is_array(inst))
-				r = v_unique(c, inst, f);
-			break;
 		case OP_UNEVAL_PROPS:
-			if (json_is_object(inst)) {
-				size_t idx = 0;
-				const char *key;
-				size_t klen;
-				json_t *v;
-				json_object_keylen_foreach((json_t *)inst, key, klen, v) {
-					if (!ann_get(a, idx)) {
-						if (!v_key(c, &k->u.e, v, f, key, klen)) {
-							r = false;
-							if (!c->collect)
-								break;
-						}
-						ann_set(a, idx);
-					}
-					idx++;
-				}
-			}
+			r = v_uneval_props(c, k, inst, f, a);
 			break;
 		case OP_UNEVAL_ITEMS:
-			if (json_is_array(inst)) {
-				size_t sz = json_array_size(inst);
-				for (size_t j = 0; j < sz; j++) {
-					if (ann_get(a, j))
-						continue;
-					if (!v_index(c, &k->u.e, json_array_get(inst, j), f, j)) {
-						r = false;
-						if (!c->collect)
-							break;
-					}
-				}
-				a->all = true;
-			}
+			r = v_uneval_items(c, k, inst, f, a);
+			break;
+		default:
+			r = v_scalar(c, k, inst, f);
 			break;
 		}
 		if (!r) {
@@ -2035,12 +2075,44 @@ static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, stru
 				break;
 		}
 	}
-	if (n->uneval) {
-		if (ann)
-			ann_merge(ann, &local);
-		ann_release(&local);
-	}
 	return ok;
+}
+
+static __attribute__((noinline)) bool v_with_ann(struct vctx *c, const struct node *n,
+                                                  const json_t *inst, const struct frame *f,
+                                                  struct ann *ann)
+{
+	struct ann local;
+
+	ann_init(&local);
+	bool ok = v_keywords(c, n, inst, f, &local);
+	if (ann)
+		ann_merge(ann, &local);
+	ann_release(&local);
+	return ok;
+}
+
+static bool vnode(struct vctx *c, const struct node *n, const json_t *inst, struct frame *f,
+                  struct ann *ann)
+{
+	if (c->fatal)
+		return false;
+	f->node = n;
+	if (f->depth > JS_MAX_DEPTH) {
+		c->fatal = true;
+		depth_error(c, f);
+		return false;
+	}
+	if (n->kind != N_OBJECT) {
+		if (n->kind == N_TRUE)
+			return true;
+		if (c->collect)
+			false_error(c, f, inst);
+		return false;
+	}
+	if (n->uneval)
+		return v_with_ann(c, n, inst, f, ann);
+	return v_keywords(c, n, inst, f, ann);
 }
 
 static bool run(const js_schema *s, const json_t *instance, struct vctx *c)
