@@ -34,7 +34,7 @@ struct js_metainfo {
 
 struct js_registry {
 	struct js_index idx;
-	struct js_doc *docs;
+	struct js_doc *docs, *last;   /* in order of addition */
 	js_map docmap;          /* uri -> struct js_doc * */
 	struct js_prefix *prefixes;
 	js_map metas;           /* meta-schema uri -> struct js_metainfo * */
@@ -304,8 +304,11 @@ static int add_doc(js_registry *r, json_t *doc, const char *uri, const char *pat
 	d->root = json_incref(doc);
 	d->uri = abs;
 	d->path = path ? xstrdup(path) : NULL;
-	d->next = r->docs;
-	r->docs = d;
+	if (r->last)
+		r->last->next = d;
+	else
+		r->docs = d;
+	r->last = d;
 	js_map_put_str(&r->docmap, d->uri, d);
 	js_index_doc(&r->idx, r, doc, d->uri);
 	if (uri) {
@@ -476,6 +479,13 @@ struct js_loc *js_registry_loc(js_registry *r, json_t *s)
 struct js_dynanchor *js_registry_dyn(js_registry *r, json_t *res)
 {
 	return js_map_get_ptr(&r->idx.dyn, res);
+}
+
+void js_registry_foreach(js_registry *r, void (*fn)(void *arg, const char *uri, json_t *doc),
+                         void *arg)
+{
+	for (struct js_doc *d = r->docs; d; d = d->next)
+		fn(arg, d->uri, d->root);
 }
 
 bool js_registry_has(js_registry *r, const char *uri)

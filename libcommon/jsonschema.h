@@ -164,6 +164,14 @@ void js_registry_map_prefix(js_registry *r, const char *uri_prefix, const char *
  * through a prefix mapping) at URI. */
 bool js_registry_has(js_registry *r, const char *uri);
 
+/* Call FN for every document in the registry, in the order they were
+ * added, with its absolute URI (its $id) and the document (borrowed;
+ * valid while the registry lives).  Lets a caller pick, say, the highest
+ * installed version of "urn:sgp:schema:invoice.posted/N".  FN must not
+ * add documents. */
+void js_registry_foreach(js_registry *r, void (*fn)(void *arg, const char *uri, json_t *doc),
+                         void *arg);
+
 /* ---- compiling ---- */
 
 typedef struct js_schema js_schema;

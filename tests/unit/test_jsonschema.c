@@ -497,6 +497,12 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+static void collect_uri(void *arg, const char *uri, json_t *doc)
+{
+	sgp_buf_addf(arg, "%s ", uri);
+	(void)doc;
+}
+
 TEST(registry_dirs_prefixes_and_urns)
 {
 	char dir[] = "/tmp/test_jsonschema.XXXXXX";
@@ -532,6 +538,15 @@ TEST(registry_dirs_prefixes_and_urns)
 	js_registry_map_prefix(r, "http://remote.test/", rdir);
 	CHECK(js_registry_has(r, "http://remote.test/x/y.json"));
 	CHECK(!js_registry_has(r, "http://remote.test/../etc/passwd"));
+
+	sgp_buf seen = SGP_BUF_INIT;
+	js_registry_foreach(r, collect_uri, &seen);
+	CHECK(strstr(seen.data, "urn:sgp:schema:common/1 ") != NULL);
+	CHECK(strstr(seen.data, "urn:sgp:schema:invoice.posted/1 ") != NULL);
+	/* in order of addition: the meta-schemas came first */
+	CHECK(strstr(seen.data, "https://json-schema.org/draft/2020-12/schema ") <
+	      strstr(seen.data, "urn:sgp:schema:common/1 "));
+	sgp_buf_release(&seen);
 
 	js_errors e = JS_ERRORS_INIT;
 	js_schema *s = js_compile_uri(r, "urn:sgp:schema:invoice.posted/1", NULL, &e);
