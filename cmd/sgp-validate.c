@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "lineio.h"
 #include "log.h"
+#include "maplint.h"
 #include "pipeline.h"
 #include "util.h"
 #include "validate.h"
@@ -27,6 +28,8 @@ static const char usage_text[] =
 	"       sgp-validate --check-schema [-s DIR]... [--map-uri PREFIX=DIR]...\n"
 	"                    [--default-dialect DIALECT] FILE...\n"
 	"       sgp-validate --compat [-c] [-s DIR]... [--map-uri PREFIX=DIR]... OLD NEW\n"
+	"       sgp-validate --mapping [-s DIR]... [--map-uri PREFIX=DIR]...\n"
+	"                    [--format-assert] [--default-dialect DIALECT] FILE...\n"
 	"       sgp-validate -h | --version\n";
 
 static const char help_text[] =
@@ -51,10 +54,12 @@ static const char help_text[] =
 	"      --check-schema         check each FILE against its meta-schema and compile it\n"
 	"      --compat               list the changes from schema OLD to NEW; exit 1 if any\n"
 	"                             breaks existing producers or consumers\n"
+	"      --mapping              lint each mapping spec FILE: valid spec, required\n"
+	"                             fields produced, nothing refused, examples pass\n"
 	"  -h, --help                 this help\n"
 	"      --version              print the version\n";
 
-enum mode { MODE_VALIDATE, MODE_CHECK, MODE_COMPAT };
+enum mode { MODE_VALIDATE, MODE_CHECK, MODE_COMPAT, MODE_MAPPING };
 
 enum {
 	OPT_MAP_URI = SGP_OPT_TOOL_BASE,
@@ -64,6 +69,7 @@ enum {
 	OPT_DEFAULT_DIALECT,
 	OPT_CHECK_SCHEMA,
 	OPT_COMPAT,
+	OPT_MAPPING,
 };
 
 /* Options given, to refuse those that do not apply to the mode. */
@@ -84,6 +90,7 @@ static const struct option longopts[] = {
 	{ "default-dialect", required_argument, NULL, OPT_DEFAULT_DIALECT },
 	{ "check-schema", no_argument, NULL, OPT_CHECK_SCHEMA },
 	{ "compat", no_argument, NULL, OPT_COMPAT },
+	{ "mapping", no_argument, NULL, OPT_MAPPING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -240,17 +247,14 @@ static json_t *compat_load(sgp_compat_docs *docs, const char *arg, char **uri)
 	return doc;
 }
 
-static int run_compat(const char *const *dirs, size_t ndirs, const char *const *maps, size_t nmaps,
-		      bool count, const char *old_arg, const char *new_arg)
+/* The schema documents for following references: installed, -s DIRs,
+ * --map-uri prefixes.  NULL with a message on failure. */
+static sgp_compat_docs *load_docs(const char *const *dirs, size_t ndirs, const char *const *maps,
+				  size_t nmaps)
 {
 	sgp_compat_docs *docs = sgp_compat_docs_new();
-	sgp_compat_report rep = SGP_COMPAT_REPORT_INIT;
-	sgp_writer *out = sgp_writer_stdout();
-	sgp_buf b = SGP_BUF_INIT;
-	json_t *o = NULL, *n = NULL;
-	char *installed = sgp_validator_schemas_dir(), *err = NULL, *ouri = NULL, *nuri = NULL;
+	char *installed = sgp_validator_schemas_dir(), *err = NULL;
 	size_t i;
-	int pass, rc = SGP_EXIT_USAGE;
 
 	if (sgp_compat_docs_add_dir(docs, installed, &err) < 0)
 		goto fail;
@@ -259,19 +263,37 @@ static int run_compat(const char *const *dirs, size_t ndirs, const char *const *
 			goto fail;
 	for (i = 0; i < nmaps; i++) {
 		const char *eq = strchr(maps[i], '=');
-		char *prefix;
+		char *prefix = xstrndup(maps[i], (size_t)(eq - maps[i]));
+		int r = sgp_compat_docs_map_prefix(docs, prefix, eq + 1, &err);
 
-		if (eq == NULL || eq == maps[i] || eq[1] == '\0') {
-			err = xasprintf("invalid --map-uri '%s' (PREFIX=DIR)", maps[i]);
-			goto fail;
-		}
-		prefix = xstrndup(maps[i], (size_t)(eq - maps[i]));
-		if (sgp_compat_docs_map_prefix(docs, prefix, eq + 1, &err) < 0) {
-			free(prefix);
-			goto fail;
-		}
 		free(prefix);
+		if (r < 0)
+			goto fail;
 	}
+	free(installed);
+	return docs;
+fail:
+	sgp_warn("%s", err);
+	free(err);
+	free(installed);
+	sgp_compat_docs_free(docs);
+	return NULL;
+}
+
+static int run_compat(const char *const *dirs, size_t ndirs, const char *const *maps, size_t nmaps,
+		      bool count, const char *old_arg, const char *new_arg)
+{
+	sgp_compat_docs *docs = load_docs(dirs, ndirs, maps, nmaps);
+	sgp_compat_report rep = SGP_COMPAT_REPORT_INIT;
+	sgp_writer *out = sgp_writer_stdout();
+	sgp_buf b = SGP_BUF_INIT;
+	json_t *o = NULL, *n = NULL;
+	char *err = NULL, *ouri = NULL, *nuri = NULL;
+	size_t i;
+	int pass, rc = SGP_EXIT_USAGE;
+
+	if (docs == NULL)
+		return SGP_EXIT_USAGE;
 	o = compat_load(docs, old_arg, &ouri);
 	n = o ? compat_load(docs, new_arg, &nuri) : NULL;
 	if (o == NULL || n == NULL)
@@ -299,7 +321,6 @@ fail:
 	sgp_warn("%s", err ? err : "cannot compare the schemas");
 out:
 	free(err);
-	free(installed);
 	free(ouri);
 	free(nuri);
 	json_decref(o);
@@ -307,6 +328,49 @@ out:
 	sgp_buf_release(&b);
 	sgp_compat_report_release(&rep);
 	sgp_compat_docs_free(docs);
+	return rc;
+}
+
+/* --mapping FILE...: the lint of each spec. */
+static int run_mapping(sgp_validator *v, const char *const *dirs, size_t ndirs,
+		       const char *const *maps, size_t nmaps, char **files, int nfiles)
+{
+	sgp_compat_docs *docs;
+	sgp_writer *out = sgp_writer_stdout();
+	sgp_buf msgs = SGP_BUF_INIT;
+	char *err = NULL;
+	int i, bad = 0, rc;
+
+	if (sgp_validator_load_types(v, &err) < 0) {
+		sgp_warn("%s", err);
+		free(err);
+		return SGP_EXIT_USAGE;
+	}
+	docs = load_docs(dirs, ndirs, maps, nmaps);
+	if (docs == NULL)
+		return SGP_EXIT_USAGE;
+	for (i = 0; i < nfiles; i++) {
+		struct sgp_maplint_result res;
+
+		sgp_buf_reset(&msgs);
+		if (sgp_maplint_file(v, docs, files[i], &msgs, &res, &err) < 0) {
+			sgp_writer_flush(out);
+			sgp_warn("%s", err);
+			free(err);
+			bad = -1;
+			break;
+		}
+		if (res.problems)
+			bad++;
+		else
+			sgp_buf_addf(&msgs, "%s: ok (%zu example%s)\n", files[i], res.examples,
+				     res.examples == 1 ? "" : "s");
+		sgp_writer_write(out, msgs.data, msgs.len);
+	}
+	sgp_writer_flush(out);
+	sgp_buf_release(&msgs);
+	sgp_compat_docs_free(docs);
+	rc = bad < 0 ? SGP_EXIT_USAGE : bad ? SGP_EXIT_REJECTS : SGP_EXIT_OK;
 	return rc;
 }
 
@@ -394,9 +458,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK_SCHEMA:
 		case OPT_COMPAT:
+		case OPT_MAPPING:
 			if (mode != MODE_VALIDATE)
-				sgp_cli_usage_error("--check-schema and --compat exclude each other");
-			mode = opt == OPT_CHECK_SCHEMA ? MODE_CHECK : MODE_COMPAT;
+				sgp_cli_usage_error("--check-schema, --compat and --mapping exclude each other");
+			mode = opt == OPT_CHECK_SCHEMA ? MODE_CHECK : opt == OPT_COMPAT ? MODE_COMPAT :
+			       MODE_MAPPING;
 			break;
 		case '?':
 		default:
@@ -422,6 +488,11 @@ int main(int argc, char **argv)
 		if (argc < 1)
 			sgp_cli_usage_error("--check-schema needs at least one schema file");
 	}
+	if (mode == MODE_MAPPING) {
+		refuse(given, GIVEN_DIALECT | GIVEN_FORMAT_ASSERT, "--mapping");
+		if (argc < 1)
+			sgp_cli_usage_error("--mapping needs at least one mapping spec");
+	}
 	v = sgp_validator_new(&vo, &err);
 	if (v == NULL) {
 		sgp_warn("%s", err);
@@ -431,6 +502,8 @@ int main(int argc, char **argv)
 	}
 	if (mode == MODE_CHECK)
 		rc = run_check(v, argv, argc);
+	else if (mode == MODE_MAPPING)
+		rc = run_mapping(v, dirs, vo.ndirs, maps, vo.nmap_uris, argv, argc);
 	else
 		rc = run_validate(v, &cli, schema_file, count, argv, argc);
 out:

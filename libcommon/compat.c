@@ -12,6 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+
 /* ---- URIs ---------------------------------------------------------- */
 
 static bool uri_has_scheme(const char *s)
@@ -1835,6 +1840,158 @@ int sgp_compat_compare(const sgp_compat_docs *docs,
 	free(n.v);
 	if (c.err) {
 		*err = c.err;
+		ret = -1;
+	}
+	for (i = 0; i < c.nstrs; i++)
+		free(c.strs[i]);
+	free(c.strs);
+	free(c.stack);
+	return ret;
+}
+
+/* ---- one place of a schema (the mapping lint) ------------------------ */
+
+/* Whether NAME matches the ECMA-262-like regular expression RE. */
+static bool re_match(const char *re, const char *name)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, NULL);
+	pcre2_match_data *md;
+	bool ok;
+
+	if (code == NULL)
+		return false;
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	ok = pcre2_match(code, (PCRE2_SPTR)name, strlen(name), 0, 0, md, NULL) >= 0;
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return ok;
+}
+
+static void nodes_append(struct nodes *dst, const struct nodes *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		nodes_push(dst, src->v[i]);
+}
+
+void sgp_schema_at_release(struct sgp_schema_at *at)
+{
+	free(at->refused);
+	json_decref(at->required);
+	json_decref(at->properties);
+	memset(at, 0, sizeof *at);
+}
+
+int sgp_schema_at(const sgp_compat_docs *docs, const json_t *schema, const char *uri,
+		  const char *path, struct sgp_schema_at *at, char **err)
+{
+	struct ctx c;
+	struct node root;
+	struct nodes cur = { 0 };
+	struct view v;
+	sgp_buf walked = SGP_BUF_INIT;
+	const char *p = path;
+	size_t i;
+	int ret = 0;
+
+	memset(at, 0, sizeof *at);
+	memset(&c, 0, sizeof c);
+	c.docs = docs;
+	side_init(&c, 0, schema, uri, &root);
+	c.side_root[1] = c.side_root[0];
+	c.side_base[1] = c.side_base[0];
+	nodes_push(&cur, root);
+	sgp_buf_adds(&walked, "");
+	for (;;) {
+		struct nodes next = { 0 };
+		char *tok;
+		const char *slash;
+
+		view_init(&v);
+		for (i = 0; i < cur.n; i++)
+			fold(&c, &v, cur.v[i], 0);
+		if (v.is_false) {
+			at->status = SGP_SCHEMA_AT_REFUSED;
+			at->refused = xstrdup(walked.len ? walked.data : "");
+			view_release(&v);
+			break;
+		}
+		if (*p == '\0') {
+			at->status = SGP_SCHEMA_AT_DECLARED;
+			at->required = json_incref(v.required);
+			at->properties = json_array();
+			for (i = 0; i < v.props.n; i++)
+				json_array_append_new(at->properties, json_string(v.props.v[i].name));
+			at->closed = v.add_closed || v.uneval_closed;
+			view_release(&v);
+			break;
+		}
+		/* the next token, ~1 and ~0 decoded */
+		p++;
+		slash = strchr(p, '/');
+		tok = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+		{
+			char *r = tok, *w = tok;
+
+			for (; *r; r++, w++) {
+				if (r[0] == '~' && r[1] == '1')
+					*w = '/', r++;
+				else if (r[0] == '~' && r[1] == '0')
+					*w = '~', r++;
+				else
+					*w = *r;
+			}
+			*w = '\0';
+		}
+		sgp_buf_addc(&walked, '/');
+		sgp_buf_add(&walked, p, slash ? (size_t)(slash - p) : strlen(p));
+		p = slash ? slash : p + strlen(p);
+		if (strcmp(tok, "*") == 0) {
+			nodes_append(&next, &v.items);
+			nodes_append(&next, &v.add_items);
+			for (i = 0; i < v.nprefix; i++)
+				nodes_append(&next, &v.prefix[i]);
+		} else {
+			const struct named *np = nameds_get(&v.props, tok, false);
+			bool matched = np != NULL;
+
+			if (np)
+				nodes_append(&next, &np->nodes);
+			for (i = 0; i < v.patprops.n; i++) {
+				if (re_match(v.patprops.v[i].name, tok)) {
+					nodes_append(&next, &v.patprops.v[i].nodes);
+					matched = true;
+				}
+			}
+			if (!matched) {
+				if (v.add_closed || v.uneval_closed) {
+					at->status = SGP_SCHEMA_AT_REFUSED;
+					at->refused = xstrdup(walked.data);
+				} else {
+					nodes_append(&next, &v.additional);
+				}
+			}
+		}
+		free(tok);
+		view_release(&v);
+		free(cur.v);
+		cur = next;
+		if (at->status == SGP_SCHEMA_AT_REFUSED)
+			break;
+		if (cur.n == 0) {
+			at->status = SGP_SCHEMA_AT_ANY;
+			break;
+		}
+	}
+	free(cur.v);
+	sgp_buf_release(&walked);
+	if (c.err) {
+		*err = c.err;
+		c.err = NULL;
+		sgp_schema_at_release(at);
 		ret = -1;
 	}
 	for (i = 0; i < c.nstrs; i++)

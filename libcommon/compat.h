@@ -112,6 +112,33 @@ int sgp_compat_compare(const sgp_compat_docs *docs,
 		       const json_t *new_schema, const char *new_uri,
 		       sgp_compat_report *rep, char **err);
 
+/*
+ * What a schema says about one place of its instances, for the mapping
+ * lint: PATH is an instance JSON Pointer whose "*" tokens stand for any
+ * array element ("/data/lines/ * /sku" without the spaces).  The walk
+ * folds $ref and allOf as the comparison does and follows properties,
+ * patternProperties, additionalProperties, items, prefixItems.
+ */
+enum sgp_schema_at_status {
+	SGP_SCHEMA_AT_DECLARED,   /* the schema describes the value at PATH */
+	SGP_SCHEMA_AT_ANY,        /* nothing constrains it (undeclared member of an open object) */
+	SGP_SCHEMA_AT_REFUSED,    /* a member along PATH is refused by a closed object */
+};
+
+struct sgp_schema_at {
+	enum sgp_schema_at_status status;
+	char *refused;            /* REFUSED: the path of the refused member, a prefix of PATH */
+	json_t *required;         /* DECLARED: member names required there (array of strings) */
+	json_t *properties;       /* DECLARED: member names declared there */
+	int closed;               /* DECLARED: additionalProperties or unevaluatedProperties false */
+};
+
+/* Fill *AT (release with sgp_schema_at_release).  Returns 0, or -1 with
+ * *err set (caller frees) when a reference cannot be resolved. */
+int sgp_schema_at(const sgp_compat_docs *docs, const json_t *schema, const char *uri,
+		  const char *path, struct sgp_schema_at *at, char **err);
+void sgp_schema_at_release(struct sgp_schema_at *at);
+
 /* A path for people: "(root)" for "", else the path itself.  Borrowed. */
 const char *sgp_compat_path_label(const char *path);
 

@@ -688,7 +688,7 @@ void sgp_validator_line(sgp_validator_worker *w, const char *line, size_t len,
 		reject(rejects, counters, "parse", errs, line, len, false, lineno, file);
 		return;
 	}
-	if (json_is_object(inst) && sgp_line_kind_of(inst) == SGP_LINE_STATE) {
+	if (v->fixed == NULL && sgp_line_kind_of(inst) == SGP_LINE_STATE) {
 		sgp_buf_add(out, line, len);
 		sgp_buf_addc(out, '\n');
 		counters[SGP_VALC_STATE]++;

@@ -22,7 +22,8 @@
  *   - sgp.state/1 lines pass through in place, uncounted;
  *   - a line that is not JSON or not an object is "parse".
  * With a single schema (--schema FILE) every line is an instance of it
- * and may be any JSON value (state lines still pass through in place).
+ * and may be any JSON value; that includes sgp.state/1 lines, which are
+ * then validated and counted like any other line.
  *
  * Every schema is compiled before the first line (the event schemas all
  * at once by sgp_validator_load_types), so the workers only validate:
