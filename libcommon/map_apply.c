@@ -66,6 +66,7 @@ void sgp_map_ctx_free(sgp_map_ctx *c)
 	names_clear(c);
 	free(c->names);
 	sgp_buf_release(&c->src);
+	sgp_buf_release(&c->curb);
 	json_decref(c->synth);
 	EVP_MD_CTX_free(c->md);
 	EVP_MD_free(c->sha256);
@@ -512,6 +513,8 @@ static const char *val_excerpt(sgp_map_ctx *c, const struct map_val *v)
 	return keep_name(c, xasprintf("'%s'", excerpt(c, s, n)));
 }
 
+static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *item, sgp_buf *out);
+
 static const struct sgp_currency *rule_currency(sgp_map_ctx *c, const struct map_rule *r,
 					       const json_t *item)
 {
@@ -522,6 +525,28 @@ static const struct sgp_currency *rule_currency(sgp_map_ctx *c, const struct map
 
 	if (r->cur_const)
 		return r->cur_const;
+	if (r->cur_rule) {
+		sgp_buf *b = &c->curb;
+		int rc;
+
+		sgp_buf_reset(b);
+		rc = write_value(c, r->cur_rule, item, b);
+		if (rc < 0)
+			return NULL;
+		if (rc == 0 || b->len != 5 || b->data[0] != '"') {
+			map_error(c, "money", "currency", "the currency rule gives %s, not a 3-letter code",
+				  rc == 0 ? "nothing" : excerpt(c, b->data, b->len));
+			return NULL;
+		}
+		for (i = 0; i < 3; i++)
+			up[i] = (char)toupper((unsigned char)b->data[1 + i]);
+		up[3] = '\0';
+		cur = sgp_currency_lookup(up);
+		if (cur == NULL)
+			map_error(c, "money", "currency", "the currency rule gives '%s', not an ISO 4217 code",
+				  up);
+		return cur;
+	}
 	j = get(c, r->cur_ptr, item);
 	if (j == NULL) {
 		map_error(c, "money", "currency", "currency %s is missing", src_name(c, r->cur_ptr));
@@ -871,6 +896,37 @@ static int write_each(sgp_map_ctx *c, const struct map_rule *r, const json_t *it
 	return failed ? -1 : 1;
 }
 
+/* An array of one value per rule of "list" (a rule that gives nothing
+ * adds no element). */
+static int write_list(sgp_map_ctx *c, const struct map_rule *r, const json_t *item, sgp_buf *out)
+{
+	size_t i, k = 0, plen = c->path.len;
+	int failed = 0;
+
+	sgp_buf_addc(out, '[');
+	for (i = 0; i < r->nfields; i++) {
+		size_t mark = out->len;
+		int rc;
+
+		if (k)
+			sgp_buf_addc(out, ',');
+		sgp_buf_addc(&c->path, '/');
+		add_int(&c->path, (long long)k);
+		rc = r->fields[i].when ? map_cond_eval(c, r->fields[i].when, item) : 1;
+		if (rc > 0)
+			rc = write_value(c, &r->fields[i], item, out);
+		buf_truncate(&c->path, plen);
+		if (rc <= 0)
+			buf_truncate(out, mark);
+		if (rc < 0)
+			failed = 1;
+		if (rc > 0)
+			k++;
+	}
+	sgp_buf_addc(out, ']');
+	return failed ? -1 : 1;
+}
+
 /* Write the value of rule r for item to out.  1 written, 0 omitted,
  * -1 error (recorded). */
 static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *item, sgp_buf *out)
@@ -882,9 +938,20 @@ static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 		return write_fields(c, r, item, out);
 	if (r->src == MS_EACH)
 		return write_each(c, r, item, out);
-	if (eval_source(c, r, item, &v, &miss) < 0)
+	if (r->src == MS_LIST)
+		return write_list(c, r, item, out);
+	if (r->src == MS_TEST) {
+		int t = map_cond_eval(c, r->test, item);
+
+		if (t < 0)
+			return -1;
+		v.kind = VK_JSON;
+		v.j = t ? json_true() : json_false();
+		v.from = NULL;
+	} else if (eval_source(c, r, item, &v, &miss) < 0) {
 		return -1;
-	if (v.kind == VK_NONE)
+	}
+	if (r->src != MS_TEST && v.kind == VK_NONE)
 		return missing(c, r, out, miss, "missing");
 	if (r->src == MS_CONST && !r->trim && r->cas == CASE_NONE && !r->vmap && !r->table &&
 	    r->conv == CV_NONE) {
@@ -1091,10 +1158,16 @@ int map_cond_eval(sgp_map_ctx *c, const struct map_cond *k, const json_t *item)
 			return -1;
 		}
 		if (sgp_dec_from_json(v, &d, &why) < 0) {
-			map_error(c, "mapping", "when", "condition %s: %s is %s, not a number (%s)",
-				  k->loc, src_name(c, &k->ptr),
-				  json_is_string(v) ? excerpt(c, json_string_value(v), json_string_length(v))
-						    : map_json_what(v), why);
+			const char *what = json_is_string(v)
+				? keep_name(c, xasprintf("'%s'", excerpt(c, json_string_value(v),
+									  json_string_length(v))))
+				: map_json_what(v);
+
+			map_error(c, "mapping", "when", "condition %s: %s is %s, not a number%s%s%s",
+				  k->loc, src_name(c, &k->ptr), what,
+				  strcmp(why, "not a number") ? " (" : "",
+				  strcmp(why, "not a number") ? why : "",
+				  strcmp(why, "not a number") ? ")" : "");
 			return -1;
 		}
 		cmp = sgp_dec_cmp(d, k->num);
@@ -1196,7 +1269,8 @@ static int parent_of_event(sgp_map_ctx *c, const json_t *in, struct parent *p)
 }
 
 /* A plain record gets the identity sgp-pull would give it: key
- * "system:object:id[:revision]" (sgp_idempotency_key), id from the key. */
+ * "system:object:id[:revision]" (sgp_idempotency_key) and id
+ * sgp_event_id(system, object, id, revision). */
 static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
 {
 	const sgp_mapping *m = c->m;
@@ -1235,7 +1309,18 @@ static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
 		sgp_buf_addc(&p->key, ':');
 		sgp_buf_add(&p->key, rev->data, rev->len);
 	}
-	map_sha256_hex(c, p->key.data, p->key.len, hex);
+	/* id as sgp_event_id(): fields joined by 0x1f (what sgp-pull writes) */
+	sgp_buf_reset(&c->tb);
+	sgp_buf_add(&c->tb, type, (size_t)(dot - type));
+	sgp_buf_addc(&c->tb, '\x1f');
+	sgp_buf_adds(&c->tb, dot + 1);
+	sgp_buf_addc(&c->tb, '\x1f');
+	sgp_buf_add(&c->tb, id->data, id->len);
+	if (have_rev) {
+		sgp_buf_addc(&c->tb, '\x1f');
+		sgp_buf_add(&c->tb, rev->data, rev->len);
+	}
+	map_sha256_hex(c, c->tb.data, c->tb.len, hex);
 	sgp_buf_add(&p->id, "evt_", 4);
 	sgp_buf_add(&p->id, hex, 32);
 	sgp_buf_adds(&p->source, "{\"system\":");
@@ -1293,7 +1378,9 @@ static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct paren
 		if (w <= 0)
 			return w;
 	}
+	sgp_buf_adds(&c->path, "/type");
 	etype = tsel_eval(c, e->tsel);
+	sgp_buf_reset(&c->path);
 	if (etype == NULL)
 		return -1;
 	c->type = etype;
@@ -1475,7 +1562,7 @@ static int rule_ev(const struct map_rule *r)
 		if (r->parts[i].is_ptr && ptr_ev(&r->parts[i].ptr))
 			return 1;
 	if ((r->src == MS_EACH && ptr_ev(&r->each)) || (r->cur_ptr && ptr_ev(r->cur_ptr)) ||
-	    cond_ev(r->where) || cond_ev(r->when))
+	    cond_ev(r->where) || cond_ev(r->when) || cond_ev(r->test) || rule_ev(r->cur_rule))
 		return 1;
 	for (i = 0; i < r->nfields; i++)
 		if (rule_ev(&r->fields[i]))

@@ -390,7 +390,7 @@ static void walk_rule(struct flist *f, const struct map_rule *r, const char *typ
 		flags |= SGP_FIELD_ALWAYS;
 	if (r->src == MS_FIELDS) {
 		flags |= SGP_FIELD_OBJECT;
-	} else if (r->src == MS_EACH) {
+	} else if (r->src == MS_EACH || r->src == MS_LIST) {
 		flags |= SGP_FIELD_ARRAY;
 	} else {
 		if (is_string_rule(r))
@@ -402,7 +402,8 @@ static void walk_rule(struct flist *f, const struct map_rule *r, const char *typ
 	fl_add(f, r->opath, flags);
 	/* inside array elements, "always" means "in every element" */
 	for (i = 0; i < r->nfields; i++)
-		walk_rule(f, &r->fields[i], type, r->src == MS_EACH ? 1 : always);
+		walk_rule(f, &r->fields[i], type,
+			  r->src == MS_EACH || (r->src == MS_LIST && r->nfields == 1) ? 1 : always);
 }
 
 static void tsel_types(const struct map_tsel *t, const char ***v, size_t *n)

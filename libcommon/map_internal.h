@@ -32,6 +32,10 @@ struct map_tok {
 	char *s;
 	size_t len;
 	long idx;        /* the token as an array index, or -1 */
+	/* "[NAME=VALUE]": in an array, the first element that is an object
+	 * whose member NAME is VALUE (a string, or a number's text) */
+	char *skey, *sval;
+	size_t sklen, svlen;
 };
 
 struct map_ptr {
@@ -142,7 +146,8 @@ struct map_cond {
 
 /* ---- field rules ------------------------------------------------------- */
 
-enum map_src { MS_FROM, MS_CONST, MS_TEMPLATE, MS_CONCAT, MS_HASH, MS_EACH, MS_FIELDS };
+enum map_src { MS_FROM, MS_CONST, MS_TEMPLATE, MS_CONCAT, MS_HASH, MS_EACH, MS_FIELDS, MS_LIST,
+	       MS_TEST };
 
 enum map_conv {
 	CV_NONE, CV_STRING, CV_INTEGER, CV_BOOLEAN, CV_DECIMAL, CV_MONEY, CV_TIME, CV_DATE,
@@ -183,7 +188,8 @@ struct map_rule {
 	int hlen;                /* hex digits of the hash kept, 1..64 */
 	struct map_ptr each;     /* MS_EACH: the array */
 	struct map_cond *where;  /* MS_EACH: element filter */
-	struct map_rule *fields; /* MS_EACH, MS_FIELDS */
+	struct map_rule *fields; /* MS_EACH, MS_FIELDS: members; MS_LIST: elements */
+	struct map_cond *test;   /* MS_TEST: the condition whose truth is the value */
 	size_t nfields;
 
 	bool trim;
@@ -195,6 +201,7 @@ struct map_rule {
 
 	enum map_conv conv;
 	struct map_ptr *cur_ptr; /* money: currency from the record */
+	struct map_rule *cur_rule; /* money: currency from a rule (e.g. a lookup) */
 	const struct sgp_currency *cur_const;
 	bool minor;              /* money: the value is in minor units */
 	int scale;               /* money/decimal: output scale; -1 = currency's or as given */
@@ -279,6 +286,7 @@ struct sgp_map_ctx {
 	sgp_buf misc;              /* message excerpts */
 	sgp_buf key;               /* idempotency key of the event being built */
 	struct map_parent par;     /* the input's identity */
+	sgp_buf curb;              /* a money rule's currency from a rule */
 	sgp_buf src;               /* source prefix of the array elements being mapped */
 	char **names;              /* message strings of the current record */
 	size_t nnames, capnames;

@@ -26,6 +26,7 @@ static int parse_tokens(struct map_ptr *p, const char *s, char *err, size_t errs
 			p->tok = xreallocarray(p->tok, cap, sizeof *p->tok);
 		}
 		t = &p->tok[p->ntok++];
+		memset(t, 0, sizeof *t);
 		t->s = d = xmalloc((size_t)(end - start) + 1);
 		for (; s < end; s++) {
 			if (*s != '~') {
@@ -46,6 +47,16 @@ static int parse_tokens(struct map_ptr *p, const char *s, char *err, size_t errs
 		*d = '\0';
 		t->len = (size_t)(d - t->s);
 		t->idx = -1;
+		t->skey = t->sval = NULL;
+		if (t->len >= 4 && t->s[0] == '[' && t->s[t->len - 1] == ']' &&
+		    memchr(t->s + 2, '=', t->len - 3) != NULL) {
+			const char *eq = memchr(t->s + 2, '=', t->len - 3);
+
+			t->sklen = (size_t)(eq - t->s - 1);
+			t->skey = xstrndup(t->s + 1, t->sklen);
+			t->svlen = t->len - 2 - t->sklen - 1;
+			t->sval = xstrndup(eq + 1, t->svlen);
+		}
 		if (t->len > 0 && t->len <= 9 && (t->s[0] != '0' || t->len == 1) &&
 		    strspn(t->s, "0123456789") == t->len)
 			t->idx = strtol(t->s, NULL, 10);
@@ -88,11 +99,43 @@ void map_ptr_release(struct map_ptr *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->ntok; i++)
+	for (i = 0; i < p->ntok; i++) {
 		free(p->tok[i].s);
+		free(p->tok[i].skey);
+		free(p->tok[i].sval);
+	}
 	free(p->tok);
 	free(p->text);
 	memset(p, 0, sizeof *p);
+}
+
+/* The first element of arr that is an object whose member skey has the
+ * text sval. */
+static const json_t *select_element(const json_t *arr, const struct map_tok *t)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *m = json_object_getn(json_array_get(arr, i), t->skey, t->sklen);
+
+		if (json_is_string(m)) {
+			if (json_string_length(m) == t->svlen &&
+			    memcmp(json_string_value(m), t->sval, t->svlen) == 0)
+				return json_array_get(arr, i);
+		} else if (json_is_integer(m)) {
+			char num[32];
+			int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(m));
+
+			if ((size_t)n == t->svlen && memcmp(num, t->sval, t->svlen) == 0)
+				return json_array_get(arr, i);
+		} else if (json_is_boolean(m)) {
+			const char *b = json_is_true(m) ? "true" : "false";
+
+			if (strlen(b) == t->svlen && memcmp(b, t->sval, t->svlen) == 0)
+				return json_array_get(arr, i);
+		}
+	}
+	return NULL;
 }
 
 const json_t *map_ptr_get(const struct map_ptr *p, const json_t *item, const json_t *record,
@@ -114,6 +157,8 @@ const json_t *map_ptr_get(const struct map_ptr *p, const json_t *item, const jso
 			v = json_object_getn(v, t->s, t->len);
 		else if (json_is_array(v) && t->idx >= 0)
 			v = json_array_get(v, (size_t)t->idx);
+		else if (json_is_array(v) && t->skey)
+			v = select_element(v, t);
 		else
 			v = NULL;
 	}

@@ -337,6 +337,8 @@ static void part_release(struct map_part *p)
 	free(p->lit);
 }
 
+static void rule_free(struct map_rule *r);
+
 void map_rule_release(struct map_rule *r)
 {
 	size_t i;
@@ -359,6 +361,8 @@ void map_rule_release(struct map_rule *r)
 	if (r->src == MS_EACH)
 		map_ptr_release(&r->each);
 	map_cond_free(r->where);
+	map_cond_free(r->test);
+	rule_free(r->cur_rule);
 	for (i = 0; i < r->nfields; i++)
 		map_rule_release(&r->fields[i]);
 	free(r->fields);
@@ -437,6 +441,9 @@ static struct map_table *find_table(const sgp_mapping *m, const char *name)
 static int compile_fields(struct cc *c, struct map_rule *r, const json_t *obj, const char *loc,
 			  const char *opath);
 
+static struct map_rule *compile_env_rule(struct cc *c, const json_t *j, const char *loc,
+					 const char *opath, enum map_conv conv);
+
 static const char *const conv_names[] = { "", "string", "integer", "boolean", "decimal", "money",
 					  "time", "date", "currency", NULL };
 
@@ -512,8 +519,18 @@ static int compile_convert(struct cc *c, struct map_rule *r, const json_t *j, co
 	if (r->conv == CV_MONEY) {
 		v = json_object_get(j, "currency");
 		l = loc_join(loc, "currency");
+		if (json_is_object(v)) {
+			r->cur_rule = compile_env_rule(c, v, l, r->opath, CV_NONE);
+			free(l);
+			if (r->cur_rule == NULL)
+				return -1;
+			if (r->cur_rule->conv != CV_NONE && r->cur_rule->conv != CV_STRING &&
+			    r->cur_rule->conv != CV_CURRENCY)
+				return fail(c, loc, "the currency rule of money converts to a code (currency or string)");
+			goto unit;
+		}
 		if (!json_is_string(v)) {
-			fail(c, l, "money needs \"currency\": an ISO 4217 code or a JSON Pointer to one");
+			fail(c, l, "money needs \"currency\": an ISO 4217 code, a JSON Pointer to one, or a rule");
 			free(l);
 			return -1;
 		}
@@ -533,6 +550,7 @@ static int compile_convert(struct cc *c, struct map_rule *r, const json_t *j, co
 			}
 		}
 		free(l);
+unit:
 		v = json_object_get(j, "unit");
 		if (v) {
 			const char *u = json_string_value(v);
@@ -625,11 +643,11 @@ static const char *const rule_names[] = {
 	"from", "const", "template", "concat", "separator", "hash", "each", "where", "fields",
 	"trim", "case", "map", "map_miss", "lookup", "convert", "currency", "unit", "scale",
 	"round", "to", "format", "utc_offset", "default", "required", "when", "description",
-	"$comment", NULL
+	"list", "test", "$comment", NULL
 };
 
 static const char *const source_names[] = { "from", "const", "template", "concat", "hash",
-					    "each", "fields", NULL };
+					    "each", "fields", "list", "test", NULL };
 
 static int compile_rule(struct cc *c, struct map_rule *r, const json_t *j, const char *loc,
 			const char *opath, const char *name, int in_data)
@@ -670,9 +688,9 @@ static int compile_rule(struct cc *c, struct map_rule *r, const json_t *j, const
 		}
 	}
 	if (nsrc == 0)
-		return fail(c, loc, "a field rule needs one source: from, const, template, concat, hash, each or fields");
+		return fail(c, loc, "a field rule needs one source: from, const, template, concat, hash, each, fields, list or test");
 	if (nsrc > 1)
-		return fail(c, loc, "a field rule takes only one of from, const, template, concat, hash, each, fields");
+		return fail(c, loc, "a field rule takes only one of from, const, template, concat, hash, each, fields, list, test");
 
 	switch (r->src) {
 	case MS_FROM:
@@ -803,6 +821,45 @@ static int compile_rule(struct cc *c, struct map_rule *r, const json_t *j, const
 		}
 		break;
 	}
+	case MS_LIST: {
+		char *op = xasprintf("%s/*", opath);
+
+		v = json_object_get(j, "list");
+		l = loc_join(loc, "list");
+		if (!json_is_array(v) || json_array_size(v) == 0) {
+			free(op);
+			fail(c, l, "\"list\" is a non-empty array of rules, one per element");
+			goto fail_l;
+		}
+		r->fields = xcalloc(json_array_size(v), sizeof *r->fields);
+		for (i = 0; i < json_array_size(v); i++) {
+			char *li = loc_index(l, i);
+			int rc = compile_rule(c, &r->fields[r->nfields++], json_array_get(v, i), li, op,
+					      NULL, in_data);
+
+			free(li);
+			if (rc < 0) {
+				free(op);
+				goto fail_l;
+			}
+		}
+		free(op);
+		free(l);
+		{
+			static const char *const nope[] = { "trim", "case", "map", "lookup", "convert", NULL };
+			for (i = 0; nope[i]; i++)
+				if (json_object_get(j, nope[i]))
+					return fail(c, loc, "\"%s\" cannot be used with \"list\"", nope[i]);
+		}
+		break;
+	}
+	case MS_TEST:
+		l = loc_join(loc, "test");
+		r->test = compile_cond_new(c, json_object_get(j, "test"), l, in_data);
+		free(l);
+		if (r->test == NULL)
+			return -1;
+		break;
 	}
 	if (r->src != MS_EACH && json_object_get(j, "where"))
 		return fail(c, loc, "\"where\" applies only to \"each\"");
@@ -958,8 +1015,8 @@ static struct map_rule *compile_env_rule(struct cc *c, const json_t *j, const ch
 		rule_free(r);
 		return NULL;
 	}
-	if (r->src == MS_EACH || r->src == MS_FIELDS) {
-		fail(c, loc, "this member takes a single value, not \"each\" or \"fields\"");
+	if (r->src == MS_EACH || r->src == MS_FIELDS || r->src == MS_LIST) {
+		fail(c, loc, "this member takes a single value, not \"each\", \"fields\" or \"list\"");
 		rule_free(r);
 		return NULL;
 	}

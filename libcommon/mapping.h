@@ -22,8 +22,8 @@
  * index of the emit (sgp_idempotency_key_derived), and an id derived from
  * that key.  A plain record (an object without "spec", typed by the
  * caller) is first given the identity sgp-pull would give it: key
- * "system:object:id:revision" from the spec's "record" pointers, id from
- * that key; the derivation is then the same, so a record mapped plain or
+ * "system:object:id:revision" from the spec's "record" pointers and id
+ * sgp_event_id(system, object, id, revision); the derivation is then the same, so a record mapped plain or
  * wrapped in its vendor event gives byte-identical output.
  */
 #ifndef SGP_MAPPING_H
