@@ -510,9 +510,14 @@ static int fetch_token(sgp_auth *a, char **err)
 		sgp_http_req_free(r);
 		return -1;
 	}
-	if (status < 200 || status > 299) {
+	if (status == 400 || status == 401 || status == 403) {
 		*err = xasprintf("the token endpoint %s refused the client credentials from %s "
 				 "(HTTP %ld)", a->token_url, a->describe, status);
+		sgp_http_req_free(r);
+		return -1;
+	}
+	if (status < 200 || status > 299) {
+		*err = xasprintf("the token endpoint %s answered HTTP %ld", a->token_url, status);
 		sgp_http_req_free(r);
 		return -1;
 	}
@@ -725,7 +730,7 @@ sgp_auth *sgp_auth_new(const json_t *auth, const char *base_url,
 			break;
 		}
 		a->client_auth_body = ca && strcmp(ca, "body") == 0;
-		a->token_url = base_url ? sgp_url_resolve(base_url, u) : xstrdup(u);
+		a->token_url = base_url ? sgp_url_join_base(base_url, u) : xstrdup(u);
 		if (sgp_json_str(auth, "scope"))
 			a->scope = xstrdup(sgp_json_str(auth, "scope"));
 		if (sgp_json_str(auth, "audience"))
@@ -760,7 +765,7 @@ sgp_auth *sgp_auth_new(const json_t *auth, const char *base_url,
 	if (a->type == SGP_AUTH_NONE)
 		a->describe = xstrdup("no credentials");
 	else
-		a->describe = xasprintf("%s credentials from %s", type_names[a->type],
+		a->describe = xasprintf("%s from %s", type_names[a->type],
 					desc.len ? desc.data : "the profile");
 	sgp_buf_release(&desc);
 	return a;

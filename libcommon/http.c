@@ -954,6 +954,28 @@ char *sgp_url_resolve(const char *base, const char *ref)
 	}
 }
 
+char *sgp_url_join_base(const char *base, const char *ref)
+{
+	const char *hostp, *path;
+	size_t pl;
+
+	if (strstr(ref, "://"))
+		return xstrdup(ref);
+	if (ref[0] != '/')
+		return sgp_url_resolve(base, ref);
+	hostp = strstr(base, "://");
+	hostp = hostp ? hostp + 3 : base;
+	path = strchr(hostp, '/');
+	if (path) {
+		pl = strcspn(path, "?#");
+		if (strncmp(ref, path, pl) == 0 &&
+		    (ref[pl] == '/' || ref[pl] == '\0' || ref[pl] == '?'))
+			return xasprintf("%.*s%s", (int)(path - base), base, ref);
+		return xasprintf("%.*s%s", (int)(path - base + pl), base, ref);
+	}
+	return xasprintf("%s%s", base, ref);
+}
+
 char *sgp_link_next(const char *h)
 {
 	const char *p = h;

@@ -177,6 +177,12 @@ void sgp_url_encode(sgp_buf *out, const char *s);
 /* Resolve ref (absolute URL, "/absolute/path?q", or "relative") against
  * base; caller frees. */
 char *sgp_url_resolve(const char *base, const char *ref);
+/* A link a vendor gave relative to an API's base URL: an absolute URL
+ * as it is; "/path" appended to base (Salesforce's nextRecordsUrl and
+ * token URL are relative to the instance URL), unless it already starts
+ * with base's own path; anything else resolved as sgp_url_resolve does.
+ * Caller frees. */
+char *sgp_url_join_base(const char *base, const char *ref);
 /* Append "name=value" (both encoded) to url with '?' or '&'. */
 void sgp_url_add_query(sgp_buf *url, const char *name, const char *value);
 /* The target of rel="next" in an RFC 8288 Link header; caller frees;

@@ -386,7 +386,8 @@ static int parse_incremental(struct ctx *c, const json_t *inc, const char *where
 	    get_str(c, inc, "order", where, 0, &order) < 0 ||
 	    get_long(c, inc, "lookback_s", where, 0, 366L * 86400, &s->lookback_s) < 0 ||
 	    get_str(c, inc, "initial", where, 0, &s->initial) < 0 ||
-	    get_str(c, inc, "resume", where, 0, &resume) < 0)
+	    get_str(c, inc, "resume", where, 0, &resume) < 0 ||
+	    get_bool(c, inc, "exclusive", where, &s->inc_exclusive) < 0)
 		goto out;
 	s->since_style = SGP_TS_RFC3339;
 	if (fmt && one_of(c, where, "format", fmt, time_styles,
@@ -419,10 +420,21 @@ static int parse_incremental(struct ctx *c, const json_t *inc, const char *where
 			goto out;
 		}
 	}
+	{
+		const json_t *b = json_object_get(inc, "body");
+		if (b)
+			s->inc_body = json_is_string(b) ? xstrdup(json_string_value(b))
+				: json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (s->inc_body && strcmp(s->method, "POST") != 0) {
+			fail(c, where, "\"body\" needs a POST stream");
+			goto out;
+		}
+	}
 	for (i = 0; i < s->inc_params.n; i++)
 		if (strstr(s->inc_params.value[i], "{since}"))
 			break;
-	if (i == s->inc_params.n && !(s->body && strstr(s->body, "{since}"))) {
+	if (i == s->inc_params.n && !(s->body && strstr(s->body, "{since}")) &&
+	    !(s->inc_body && strstr(s->inc_body, "{since}"))) {
 		fail(c, where, "{since} must appear in \"params\" (or in the stream's body)");
 		goto out;
 	}
@@ -517,6 +529,7 @@ static void stream_free(struct sgp_stream *s)
 	free(s->size_param);
 	strv_free(s->inc_field, s->ninc_field);
 	kv_free(&s->inc_params);
+	free(s->inc_body);
 	free(s->initial);
 }
 
@@ -677,7 +690,33 @@ sgp_profile *sgp_profile_from_json(json_t *doc, const char *path, char **err)
 		p->base_url_from_env = 1;
 		free(base);
 	} else {
-		p->base_url = base;
+		/* "https://${ZENDESK_SUBDOMAIN}.zendesk.com": the account's
+		 * own host, from the environment. */
+		sgp_buf b = SGP_BUF_INIT;
+		const char *q = base, *open;
+		while ((open = strstr(q, "${")) != NULL) {
+			const char *close = strchr(open, '}');
+			char *var, *val;
+			if (close == NULL)
+				break;
+			sgp_buf_add(&b, q, (size_t)(open - q));
+			var = xstrndup(open + 2, (size_t)(close - open - 2));
+			val = getenv(var);
+			if (val == NULL || *val == '\0') {
+				fail(&c, "base_url", "'%s' needs the environment variable %s (or set %s)",
+				     base, var, env);
+				free(var);
+				free(env);
+				sgp_buf_release(&b);
+				goto fail;
+			}
+			sgp_buf_adds(&b, val);
+			free(var);
+			q = close + 1;
+		}
+		sgp_buf_adds(&b, q);
+		p->base_url = sgp_buf_detach(&b, NULL);
+		free(base);
 	}
 	free(env);
 	base = NULL;

@@ -87,9 +87,12 @@ struct sgp_stream {
 	char **inc_field;         /* pointers to the time records are pulled by */
 	size_t ninc_field;
 	struct sgp_kv_list inc_params;  /* parameters carrying {since} */
+	char *inc_body;           /* body template used when a since is known, or NULL */
 	enum sgp_time_style since_style;
 	enum sgp_order order;
 	long lookback_s;          /* default lookback window */
+	int inc_exclusive;        /* the vendor's filter is "after", not "at or after":
+	                           * ask from one second (one day for dates) earlier */
 	char *initial;            /* "since" of a first pull, or NULL = none */
 	int resume_cursor;        /* keep the last cursor and continue from it */
 };

@@ -158,12 +158,17 @@ static int request_since(const struct puller *P, sgp_time *out)
 	if (P->have_since) {
 		*out = P->since;
 		out->sec -= P->lookback;
+		if (P->s->inc_exclusive)
+			out->sec -= P->s->since_style == SGP_TS_DATE ? 86400 : 1;
 		if (out->sec < 0)
 			*out = (sgp_time){ 0, 0 };
 		return 1;
 	}
-	if (P->s->initial && sgp_time_parse(P->s->initial, out, &why) == 0)
+	if (P->s->initial && sgp_time_parse(P->s->initial, out, &why) == 0) {
+		if (P->s->inc_exclusive)
+			out->sec -= P->s->since_style == SGP_TS_DATE ? 86400 : 1;
 		return 1;
+	}
 	return 0;
 }
 
@@ -243,27 +248,6 @@ static int check_page(void *ctx, const char *body, size_t len, char *why, size_t
 	return 0;
 }
 
-/* Base + ref for a next-page link: absolute URLs as they are; a path
- * relative to the base URL (Salesforce's nextRecordsUrl is relative to
- * the instance URL) appended to it, unless it already repeats the base's
- * own path. */
-static char *resolve_next(const char *base, const char *ref)
-{
-	const char *hostp, *path;
-
-	if (strstr(ref, "://"))
-		return xstrdup(ref);
-	if (ref[0] != '/')
-		return sgp_url_resolve(base, ref);
-	hostp = strstr(base, "://");
-	hostp = hostp ? hostp + 3 : base;
-	path = strchr(hostp, '/');
-	if (path && strncmp(ref, path, strlen(path)) == 0 &&
-	    (ref[strlen(path)] == '/' || ref[strlen(path)] == '\0' || ref[strlen(path)] == '?'))
-		return xasprintf("%.*s%s", (int)(path - base), base, ref);
-	return xasprintf("%s%s", base, ref);
-}
-
 static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 {
 	const struct sgp_stream *s = P->s;
@@ -306,11 +290,11 @@ static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 				sgp_url_add_query(&u, s->inc_params.name[i], v.data ? v.data : "");
 			}
 		}
-		if (s->size_param && P->page_size > 0 && !(s->body && strcmp(s->method, "POST") == 0)) {
+		if (s->size_param && P->page_size > 0 && !(s->body && strstr(s->body, "\"{size}\""))) {
 			snprintf(num, sizeof num, "%ld", P->page_size);
 			sgp_url_add_query(&u, s->size_param, num);
 		}
-		if (cursor && !(s->body && strstr(s->body, "{cursor}")))
+		if (cursor && !(s->body && strstr(s->body, "\"{cursor}\"")))
 			sgp_url_add_query(&u, s->page_param, cursor);
 		if (json_is_integer(json_object_get(tok, "offset"))) {
 			snprintf(num, sizeof num, "%lld",
@@ -329,7 +313,8 @@ static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 	sgp_http_req_header(r, "Accept", "application/json");
 	if (s->body && strcmp(s->method, "POST") == 0) {
 		json_error_t je;
-		json_t *tmpl = json_loads(s->body, JSON_DECODE_ANY, &je), *filled;
+		json_t *tmpl = json_loads(inc && s->inc_body ? s->inc_body : s->body, JSON_DECODE_ANY, &je);
+		json_t *filled;
 		char *text;
 		filled = fill_body(tmpl, inc ? since_buf : NULL, P->page_size, cursor);
 		text = json_dumps(filled, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
@@ -687,7 +672,7 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 		v = text_at(root, s->next);
 		if (v == NULL)
 			return NULL;
-		u = resolve_next(P->p->base_url, v);
+		u = sgp_url_join_base(P->p->base_url, v);
 		free(v);
 		t = json_pack("{s:s}", "url", u);
 		free(u);
@@ -698,7 +683,7 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 		json_t *t;
 		if (u == NULL)
 			return NULL;
-		v = resolve_next(P->p->base_url, u);
+		v = sgp_url_join_base(P->p->base_url, u);
 		free(u);
 		t = json_pack("{s:s}", "url", v);
 		free(v);
