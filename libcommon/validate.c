@@ -237,14 +237,28 @@ static const char *label(const char *ptr)
 	return ptr && ptr[0] ? ptr : "(root)";
 }
 
-/* Every error of ERRS as "PREFIX: LOCATION: message" lines. */
+static const char *message_of(const js_error *e)
+{
+	return e->message ? e->message : e->keyword ? e->keyword : "";
+}
+
+/* Every error of ERRS as "PREFIX: LOCATION: message" lines, each
+ * (location, message) once: a meta-schema reports the same problem
+ * through each of its vocabularies. */
 static void errors_as_lines(sgp_buf *b, const char *prefix, const js_errors *errs)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < errs->n; i++)
-		sgp_buf_addf(b, "%s: %s: %s\n", prefix, label(errs->v[i].instance_path),
-			     errs->v[i].message ? errs->v[i].message : errs->v[i].keyword);
+	for (i = 0; i < errs->n; i++) {
+		const char *path = errs->v[i].instance_path ? errs->v[i].instance_path : "";
+		bool dup = false;
+
+		for (j = 0; j < i && !dup; j++)
+			dup = strcmp(errs->v[j].instance_path ? errs->v[j].instance_path : "", path) == 0 &&
+			      strcmp(message_of(&errs->v[j]), message_of(&errs->v[i])) == 0;
+		if (!dup)
+			sgp_buf_addf(b, "%s: %s: %s\n", prefix, label(path), message_of(&errs->v[i]));
+	}
 }
 
 int sgp_validator_use_schema(sgp_validator *v, const char *path, char **err)
@@ -457,7 +471,7 @@ int sgp_validator_load_types(sgp_validator *v, char **err)
 			sgp_buf_addf(&problems, "%sschema '%s' does not compile", problems.len ? "\n" : "", id);
 			for (j = 0; j < errs.n; j++)
 				sgp_buf_addf(&problems, "\n%s: %s: %s", id, label(errs.v[j].instance_path),
-					     errs.v[j].message);
+					     message_of(&errs.v[j]));
 			continue;
 		}
 		t->ver = xreallocarray(t->ver, t->nver + 1, sizeof *t->ver);
