@@ -8,7 +8,7 @@
 #include "envelope.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +27,6 @@ struct rec_source {
 	/* NDJSON */
 	sgp_reader *r;
 	rec_paths *ps;
-	rec_scanner *sc;
-	struct rec_hit *hits;
 	int slot_spec, slot_id, slot_corr, slot_time;
 	int id_is_key;          /* the key is exactly the event id: store it once */
 	/* CSV */
@@ -36,8 +34,16 @@ struct rec_source {
 	size_t ncols;
 	/* per key / field: pointer slot (NDJSON) or column (CSV) */
 	long *key_at, *field_at, *cur_at;
-	/* scratch */
-	sgp_buf key, var;
+	struct builder *main;    /* the calling thread's scratch */
+	struct reader *rd;       /* worker threads, when reading NDJSON with -j > 1 */
+};
+
+/* Scratch of one building thread. */
+struct builder {
+	const rec_source *s;
+	rec_scanner *sc;
+	struct rec_hit *hits;
+	sgp_buf key;
 	struct rec_value *vals;
 	json_t *errors;
 	const char *reason;
@@ -170,10 +176,10 @@ void rec_value_set_time(char *r, size_t i, int status, sgp_time t)
 	memcpy(s + 20, &t.nsec, 4);
 }
 
-static void add_error(rec_source *s, const char *reason, const char *path, const char *keyword,
+static void add_error(struct builder *b, const char *reason, const char *path, const char *keyword,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void add_error(rec_source *s, const char *reason, const char *path, const char *keyword,
+static void add_error(struct builder *b, const char *reason, const char *path, const char *keyword,
 		      const char *fmt, ...)
 {
 	char msg[512];
@@ -182,11 +188,11 @@ static void add_error(rec_source *s, const char *reason, const char *path, const
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (s->errors == NULL)
-		s->errors = json_array();
-	json_array_append_new(s->errors, sgp_error_new(path, keyword, "%s", msg));
-	if (s->reason == NULL)
-		s->reason = reason;
+	if (b->errors == NULL)
+		b->errors = json_array();
+	json_array_append_new(b->errors, sgp_error_new(path, keyword, "%s", msg));
+	if (b->reason == NULL)
+		b->reason = reason;
 }
 
 /* Printable excerpt of a value for messages (bounded, not NUL-terminated input). */
@@ -207,10 +213,10 @@ static int is_blank(char c)
 }
 
 /*
- * Append one normalised key component to s->key.  Returns 0, or -1 with
+ * Append one normalised key component to b->key.  Returns 0, or -1 with
  * *why set.
  */
-static int key_component(rec_source *s, const struct rec_key *k, const char *p, size_t n,
+static int key_component(struct builder *b, const struct rec_key *k, const char *p, size_t n,
 			 const char **why)
 {
 	char num[SGP_DEC_BUFSZ];
@@ -244,13 +250,13 @@ static int key_component(rec_source *s, const struct rec_key *k, const char *p, 
 		return -1;
 	}
 	len = (uint32_t)n;
-	sgp_buf_add(&s->key, &len, 4);
-	at = s->key.len;
-	sgp_buf_add(&s->key, p, n);
+	sgp_buf_add(&b->key, &len, 4);
+	at = b->key.len;
+	sgp_buf_add(&b->key, p, n);
 	if (k->fold)
-		for (size_t i = at; i < s->key.len; i++)
-			if (s->key.data[i] >= 'A' && s->key.data[i] <= 'Z')
-				s->key.data[i] = (char)(s->key.data[i] + 32);
+		for (size_t i = at; i < b->key.len; i++)
+			if (b->key.data[i] >= 'A' && b->key.data[i] <= 'Z')
+				b->key.data[i] = (char)(b->key.data[i] + 32);
 	return 0;
 }
 
@@ -258,17 +264,17 @@ static int key_component(rec_source *s, const struct rec_key *k, const char *p, 
 
 enum vkind { VK_ABSENT, VK_TEXT, VK_OTHER };   /* what a raw value is */
 
-static void value_money(rec_source *s, size_t i, enum vkind kind, const char *p, size_t n,
+static void value_money(struct builder *b, size_t i, enum vkind kind, const char *p, size_t n,
 			enum vkind ckind, const char *cp, size_t cn)
 {
-	const struct rec_field *f = &s->c->fields[i];
-	struct rec_value *v = &s->vals[i];
+	const struct rec_field *f = &b->s->c->fields[i];
+	struct rec_value *v = &b->vals[i];
 	const char *why;
 	char ex[80];
 
 	memset(v, 0, sizeof *v);
 	if (kind == VK_ABSENT) {
-		if (f->type == REC_MONEY && f->currency[s->side] && ckind == VK_TEXT) {
+		if (f->type == REC_MONEY && f->currency[b->s->side] && ckind == VK_TEXT) {
 			v->cur = cp;
 			v->curlen = cn;
 		}
@@ -278,27 +284,27 @@ static void value_money(rec_source *s, size_t i, enum vkind kind, const char *p,
 	v->textlen = n;
 	if (kind == VK_OTHER) {
 		v->status = REC_V_INVALID;
-		add_error(s, f->type == REC_MONEY ? "money" : "mapping", f->name[s->side],
+		add_error(b, f->type == REC_MONEY ? "money" : "mapping", f->name[b->s->side],
 			  f->type == REC_MONEY ? "money" : "number",
 			  "%s is not a decimal number", excerpt(p, n, ex));
 		return;
 	}
 	if (sgp_dec_parse_n(p, n, &v->dec, &why) < 0) {
 		v->status = REC_V_INVALID;
-		add_error(s, f->type == REC_MONEY ? "money" : "mapping", f->name[s->side],
+		add_error(b, f->type == REC_MONEY ? "money" : "mapping", f->name[b->s->side],
 			  f->type == REC_MONEY ? "money" : "number", "'%s': %s", excerpt(p, n, ex), why);
 		return;
 	}
 	v->text = NULL;
 	v->textlen = 0;
 	v->status = REC_V_OK;
-	if (f->type != REC_MONEY || f->currency[s->side] == NULL || ckind == VK_ABSENT)
+	if (f->type != REC_MONEY || f->currency[b->s->side] == NULL || ckind == VK_ABSENT)
 		return;
 	if (ckind == VK_OTHER) {
 		v->status = REC_V_INVALID;
 		v->text = p;
 		v->textlen = n;
-		add_error(s, "money", f->currency[s->side], "money", "currency %s is not a string",
+		add_error(b, "money", f->currency[b->s->side], "money", "currency %s is not a string",
 			  excerpt(cp, cn, ex));
 		return;
 	}
@@ -306,9 +312,9 @@ static void value_money(rec_source *s, size_t i, enum vkind kind, const char *p,
 	v->curlen = cn;
 }
 
-static void value_string(rec_source *s, size_t i, enum vkind kind, const char *p, size_t n)
+static void value_string(struct builder *b, size_t i, enum vkind kind, const char *p, size_t n)
 {
-	struct rec_value *v = &s->vals[i];
+	struct rec_value *v = &b->vals[i];
 
 	memset(v, 0, sizeof *v);
 	if (kind == VK_ABSENT)
@@ -318,10 +324,10 @@ static void value_string(rec_source *s, size_t i, enum vkind kind, const char *p
 	v->textlen = n;
 }
 
-static void value_time(rec_source *s, size_t i, enum vkind kind, const char *p, size_t n)
+static void value_time(struct builder *b, size_t i, enum vkind kind, const char *p, size_t n)
 {
-	const struct rec_field *f = &s->c->fields[i];
-	struct rec_value *v = &s->vals[i];
+	const struct rec_field *f = &b->s->c->fields[i];
+	struct rec_value *v = &b->vals[i];
 	const char *why = "not a time";
 	char ex[80];
 
@@ -335,33 +341,33 @@ static void value_time(rec_source *s, size_t i, enum vkind kind, const char *p, 
 	v->status = REC_V_INVALID;
 	v->text = p;
 	v->textlen = n;
-	add_error(s, "time", f->name[s->side], "time", "'%s': %s", excerpt(p, n, ex), why);
+	add_error(b, "time", f->name[b->s->side], "time", "'%s': %s", excerpt(p, n, ex), why);
 }
 
-static void value_of(rec_source *s, size_t i, enum vkind kind, const char *p, size_t n,
+static void value_of(struct builder *b, size_t i, enum vkind kind, const char *p, size_t n,
 		     enum vkind ckind, const char *cp, size_t cn)
 {
-	switch (s->c->fields[i].type) {
+	switch (b->s->c->fields[i].type) {
 	case REC_MONEY:
 	case REC_NUMBER:
-		value_money(s, i, kind, p, n, ckind, cp, cn);
+		value_money(b, i, kind, p, n, ckind, cp, cn);
 		break;
 	case REC_STRING:
-		value_string(s, i, kind, p, n);
+		value_string(b, i, kind, p, n);
 		break;
 	case REC_TIME:
-		value_time(s, i, kind, p, n);
+		value_time(b, i, kind, p, n);
 		break;
 	}
 }
 
 /* ---- record assembly ---------------------------------------------------- */
 
-static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int flags,
+static void assemble(struct builder *b, sgp_buf *rec, unsigned long long lineno, int flags,
 		     const char *id, size_t idlen, const char *corr, size_t corrlen,
 		     const sgp_time *t)
 {
-	size_t nf = s->c->nfields, hdr = REC_HDR + nf * REC_SLOT;
+	size_t nf = b->s->c->nfields, hdr = REC_HDR + nf * REC_SLOT;
 	size_t off, total;
 	unsigned char uuid[16];
 	char *r;
@@ -372,23 +378,22 @@ static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int
 		flags |= REC_F_UUID;
 	}
 
-	sgp_buf_reset(&s->var);
 	/* Variable parts first, to know the total size. */
-	total = hdr + s->key.len + idlen + corrlen;
+	total = hdr + b->key.len + idlen + corrlen;
 	for (size_t i = 0; i < nf; i++)
-		total += s->vals[i].curlen + s->vals[i].textlen;
+		total += b->vals[i].curlen + b->vals[i].textlen;
 	sgp_buf_reset(rec);
 	sgp_buf_grow(rec, total);
 	r = rec->data;
 	memset(r, 0, hdr);
 	rec_put32(r, REC_O_LEN, (uint32_t)total);
-	rec_put32(r, REC_O_HASH, (uint32_t)rec_hash(s->key.data, s->key.len, 0));
+	rec_put32(r, REC_O_HASH, (uint32_t)rec_hash(b->key.data, b->key.len, 0));
 	rec_put64(r, REC_O_LINE, lineno);
 	rec_put64(r, REC_O_COUNT, 1);
-	rec_put32(r, REC_O_KEYLEN, (uint32_t)s->key.len);
+	rec_put32(r, REC_O_KEYLEN, (uint32_t)b->key.len);
 	rec_put32(r, REC_O_IDLEN, (uint32_t)idlen);
 	rec_put32(r, REC_O_CORRLEN, (uint32_t)corrlen);
-	r[REC_O_SIDE] = (char)s->side;
+	r[REC_O_SIDE] = (char)b->s->side;
 	if (t) {
 		flags |= REC_F_TIME;
 		memcpy(r + REC_O_TSEC, &t->sec, 8);
@@ -396,8 +401,8 @@ static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int
 	}
 	r[REC_O_FLAGS] = (char)flags;
 	off = hdr;
-	memcpy(r + off, s->key.data, s->key.len);
-	off += s->key.len;
+	memcpy(r + off, b->key.data, b->key.len);
+	off += b->key.len;
 	if (idlen)
 		memcpy(r + off, id, idlen);
 	off += idlen;
@@ -405,7 +410,7 @@ static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int
 		memcpy(r + off, corr, corrlen);
 	off += corrlen;
 	for (size_t i = 0; i < nf; i++) {
-		const struct rec_value *v = &s->vals[i];
+		const struct rec_value *v = &b->vals[i];
 		char *slot = r + REC_HDR + i * REC_SLOT;
 		uint16_t curlen = (uint16_t)v->curlen;
 		uint32_t voff = (uint32_t)off, vlen = (uint32_t)(v->curlen + v->textlen);
@@ -414,7 +419,7 @@ static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int
 		memcpy(slot + 2, &curlen, 2);
 		memcpy(slot + 4, &voff, 4);
 		memcpy(slot + 8, &vlen, 4);
-		if (s->c->fields[i].type == REC_TIME) {
+		if (b->s->c->fields[i].type == REC_TIME) {
 			memcpy(slot + 12, &v->time.sec, 8);
 			memcpy(slot + 20, &v->time.nsec, 4);
 		} else {
@@ -431,7 +436,7 @@ static void assemble(rec_source *s, sgp_buf *rec, unsigned long long lineno, int
 	rec->len = total;
 }
 
-static void reject_line(rec_source *s, sgp_buf *rej, unsigned long long lineno, const char *reason,
+static void reject_line(struct builder *b, sgp_buf *rej, unsigned long long lineno, const char *reason,
 			const char *text, size_t len, int is_json, const json_t *event)
 {
 	struct sgp_reject r;
@@ -439,21 +444,21 @@ static void reject_line(rec_source *s, sgp_buf *rej, unsigned long long lineno, 
 	memset(&r, 0, sizeof r);
 	r.line = lineno;
 	r.reason = reason;
-	r.errors = s->errors;
+	r.errors = b->errors;
 	r.line_text = text;
 	r.line_len = len;
 	r.line_is_json = is_json;
 	r.event = event;
-	r.file = s->name;
+	r.file = b->s->name;
 	sgp_buf_reset(rej);
 	sgp_reject_format(rej, &r);
 }
 
-static void clear_errors(rec_source *s)
+static void clear_errors(struct builder *b)
 {
-	json_decref(s->errors);
-	s->errors = NULL;
-	s->reason = NULL;
+	json_decref(b->errors);
+	b->errors = NULL;
+	b->reason = NULL;
 }
 
 /* ---- NDJSON ------------------------------------------------------------- */
@@ -472,25 +477,25 @@ static enum vkind hit_kind(const struct rec_hit *h)
 	}
 }
 
-enum rec_built rec_build_ndjson_line(rec_source *s, const char *line, size_t len,
-				     unsigned long long lineno, sgp_buf *rec, sgp_buf *rej)
+static enum rec_built build_ndjson(struct builder *b, const char *line, size_t len,
+				   unsigned long long lineno, sgp_buf *rec, sgp_buf *rej)
 {
-	const struct rec_config *c = s->c;
-	struct rec_hit *h = s->hits;
+	const struct rec_config *c = b->s->c;
+	struct rec_hit *h = b->hits;
 	sgp_line_error le;
 	int event = 0, flags = 0;
 	const char *id = NULL, *corr = NULL;
 	size_t idlen = 0, corrlen = 0;
 	sgp_time t, *tp = NULL;
 
-	clear_errors(s);
-	if (rec_scan(s->sc, line, len, h, &le) < 0) {
-		add_error(s, "parse", "", "parse", "%s", le.message);
-		reject_line(s, rej, lineno, "parse", line, len, 0, NULL);
+	clear_errors(b);
+	if (rec_scan(b->sc, line, len, h, &le) < 0) {
+		add_error(b, "parse", "", "parse", "%s", le.message);
+		reject_line(b, rej, lineno, "parse", line, len, 0, NULL);
 		return REC_BUILT_REJECT;
 	}
-	if (h[s->slot_spec].type != REC_J_NONE) {
-		const struct rec_hit *sp = &h[s->slot_spec];
+	if (h[b->s->slot_spec].type != REC_J_NONE) {
+		const struct rec_hit *sp = &h[b->s->slot_spec];
 		char ex[80];
 
 		if (sp->type == REC_J_STRING && sp->n == 11 && memcmp(sp->p, SGP_SPEC_EVENT, 11) == 0) {
@@ -498,16 +503,16 @@ enum rec_built rec_build_ndjson_line(rec_source *s, const char *line, size_t len
 		} else if (sp->type == REC_J_STRING && sp->n == 11 && memcmp(sp->p, SGP_SPEC_STATE, 11) == 0) {
 			return REC_BUILT_IGNORED;
 		} else {
-			add_error(s, "parse", "/spec", "spec", "unknown spec %s%s%s: not a record to reconcile",
+			add_error(b, "parse", "/spec", "spec", "unknown spec %s%s%s: not a record to reconcile",
 				  sp->type == REC_J_STRING ? "'" : "", excerpt(sp->p, sp->n, ex),
 				  sp->type == REC_J_STRING ? "'" : "");
-			reject_line(s, rej, lineno, "parse", line, len, 1, NULL);
+			reject_line(b, rej, lineno, "parse", line, len, 1, NULL);
 			return REC_BUILT_REJECT;
 		}
 	}
-	sgp_buf_reset(&s->key);
+	sgp_buf_reset(&b->key);
 	for (size_t i = 0; i < c->nkeys; i++) {
-		const struct rec_hit *kh = &h[s->key_at[i]];
+		const struct rec_hit *kh = &h[b->s->key_at[i]];
 		const char *why = NULL, *p = kh->p;
 		size_t n = kh->n;
 
@@ -519,60 +524,60 @@ enum rec_built rec_build_ndjson_line(rec_source *s, const char *line, size_t len
 		default: break;
 		}
 		if (why == NULL)
-			key_component(s, &c->keys[i], p, n, &why);
+			key_component(b, &c->keys[i], p, n, &why);
 		if (why)
-			add_error(s, "mapping", c->keys[i].name[s->side], "key", "key %s %s",
-				  c->keys[i].name[s->side], why);
+			add_error(b, "mapping", c->keys[i].name[b->s->side], "key", "key %s %s",
+				  c->keys[i].name[b->s->side], why);
 	}
-	if (s->errors) {
-		reject_line(s, rej, lineno, "mapping", line, len, 1, NULL);
+	if (b->errors) {
+		reject_line(b, rej, lineno, "mapping", line, len, 1, NULL);
 		return REC_BUILT_REJECT;
 	}
 	for (size_t i = 0; i < c->nfields; i++) {
-		long at = s->field_at[i], cat = s->cur_at[i];
+		long at = b->s->field_at[i], cat = b->s->cur_at[i];
 		struct rec_hit none = { NULL, 0, REC_J_NONE };
 		const struct rec_hit *vh = at >= 0 ? &h[at] : &none, *ch = cat >= 0 ? &h[cat] : &none;
 
 		if (at == SLOT_COUNT) {
-			memset(&s->vals[i], 0, sizeof s->vals[i]);
-			s->vals[i].status = REC_V_OK;
-			s->vals[i].dec.coef = 1;
+			memset(&b->vals[i], 0, sizeof b->vals[i]);
+			b->vals[i].status = REC_V_OK;
+			b->vals[i].dec.coef = 1;
 			continue;
 		}
-		value_of(s, i, hit_kind(vh), vh->p, vh->n, hit_kind(ch), ch->p, ch->n);
+		value_of(b, i, hit_kind(vh), vh->p, vh->n, hit_kind(ch), ch->p, ch->n);
 	}
 	if (event) {
 		flags |= REC_F_EVENT;
-		if (h[s->slot_id].type == REC_J_STRING && s->id_is_key)
+		if (h[b->s->slot_id].type == REC_J_STRING && b->s->id_is_key)
 			flags |= REC_F_IDKEY;
-		else if (h[s->slot_id].type == REC_J_STRING) {
-			id = h[s->slot_id].p;
-			idlen = h[s->slot_id].n;
+		else if (h[b->s->slot_id].type == REC_J_STRING) {
+			id = h[b->s->slot_id].p;
+			idlen = h[b->s->slot_id].n;
 		}
-		if (h[s->slot_corr].type == REC_J_STRING) {
-			corr = h[s->slot_corr].p;
-			corrlen = h[s->slot_corr].n;
+		if (h[b->s->slot_corr].type == REC_J_STRING) {
+			corr = h[b->s->slot_corr].p;
+			corrlen = h[b->s->slot_corr].n;
 		}
-		if (h[s->slot_time].type == REC_J_STRING &&
-		    sgp_time_parse_rfc3339(h[s->slot_time].p, h[s->slot_time].n, &t, NULL) == 0)
+		if (h[b->s->slot_time].type == REC_J_STRING &&
+		    sgp_time_parse_rfc3339(h[b->s->slot_time].p, h[b->s->slot_time].n, &t, NULL) == 0)
 			tp = &t;
 	}
-	if (s->errors) {
+	if (b->errors) {
 		flags |= REC_F_INVALID;
-		reject_line(s, rej, lineno, s->reason, line, len, 1, NULL);
+		reject_line(b, rej, lineno, b->reason, line, len, 1, NULL);
 	}
-	assemble(s, rec, lineno, flags, id, idlen, corr, corrlen, tp);
+	assemble(b, rec, lineno, flags, id, idlen, corr, corrlen, tp);
 	return REC_BUILT_RECORD;
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-static json_t *csv_row_object(rec_source *s, char **fields, size_t n)
+static json_t *csv_row_object(struct builder *b, char **fields, size_t n)
 {
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name = i < s->ncols ? sgp_csv_colname(s->csv, i) : NULL;
+		const char *name = i < b->s->ncols ? sgp_csv_colname(b->s->csv, i) : NULL;
 		char extra[32];
 
 		if (name == NULL) {
@@ -584,62 +589,93 @@ static json_t *csv_row_object(rec_source *s, char **fields, size_t n)
 	return o;
 }
 
-static enum rec_built build_csv_row(rec_source *s, char **fields, size_t n,
+static enum rec_built build_csv_row(struct builder *b, char **fields, size_t n,
 				    unsigned long long lineno, sgp_buf *rec, sgp_buf *rej)
 {
-	const struct rec_config *c = s->c;
+	const struct rec_config *c = b->s->c;
 	enum rec_built ret = REC_BUILT_RECORD;
 	json_t *row = NULL;
 	int flags = 0;
 
-	clear_errors(s);
-	if (n != s->ncols) {
-		add_error(s, "parse", "", "csv", "row has %zu field%s, the header has %zu", n,
-			  n == 1 ? "" : "s", s->ncols);
-		row = csv_row_object(s, fields, n);
-		reject_line(s, rej, lineno, "parse", NULL, 0, 0, row);
+	clear_errors(b);
+	if (n != b->s->ncols) {
+		add_error(b, "parse", "", "csv", "row has %zu field%s, the header has %zu", n,
+			  n == 1 ? "" : "s", b->s->ncols);
+		row = csv_row_object(b, fields, n);
+		reject_line(b, rej, lineno, "parse", NULL, 0, 0, row);
 		json_decref(row);
 		return REC_BUILT_REJECT;
 	}
-	sgp_buf_reset(&s->key);
+	sgp_buf_reset(&b->key);
 	for (size_t i = 0; i < c->nkeys; i++) {
-		const char *why = NULL, *p = fields[s->key_at[i]];
+		const char *why = NULL, *p = fields[b->s->key_at[i]];
 
-		key_component(s, &c->keys[i], p, strlen(p), &why);
+		key_component(b, &c->keys[i], p, strlen(p), &why);
 		if (why)
-			add_error(s, "mapping", c->keys[i].name[s->side], "key", "key %s %s",
-				  c->keys[i].name[s->side], why);
+			add_error(b, "mapping", c->keys[i].name[b->s->side], "key", "key %s %s",
+				  c->keys[i].name[b->s->side], why);
 	}
-	if (s->errors) {
-		row = csv_row_object(s, fields, n);
-		reject_line(s, rej, lineno, "mapping", NULL, 0, 0, row);
+	if (b->errors) {
+		row = csv_row_object(b, fields, n);
+		reject_line(b, rej, lineno, "mapping", NULL, 0, 0, row);
 		json_decref(row);
 		return REC_BUILT_REJECT;
 	}
 	for (size_t i = 0; i < c->nfields; i++) {
-		long at = s->field_at[i], cat = s->cur_at[i];
+		long at = b->s->field_at[i], cat = b->s->cur_at[i];
 		const char *p = at >= 0 ? fields[at] : "", *cp = cat >= 0 ? fields[cat] : "";
 		size_t pn = strlen(p), cn = strlen(cp);
 
 		if (at == SLOT_COUNT) {
-			memset(&s->vals[i], 0, sizeof s->vals[i]);
-			s->vals[i].status = REC_V_OK;
-			s->vals[i].dec.coef = 1;
+			memset(&b->vals[i], 0, sizeof b->vals[i]);
+			b->vals[i].status = REC_V_OK;
+			b->vals[i].dec.coef = 1;
 			continue;
 		}
-		value_of(s, i, pn ? VK_TEXT : VK_ABSENT, p, pn, cn ? VK_TEXT : VK_ABSENT, cp, cn);
+		value_of(b, i, pn ? VK_TEXT : VK_ABSENT, p, pn, cn ? VK_TEXT : VK_ABSENT, cp, cn);
 	}
-	if (s->errors) {
+	if (b->errors) {
 		flags |= REC_F_INVALID;
-		row = csv_row_object(s, fields, n);
-		reject_line(s, rej, lineno, s->reason, NULL, 0, 0, row);
+		row = csv_row_object(b, fields, n);
+		reject_line(b, rej, lineno, b->reason, NULL, 0, 0, row);
 		json_decref(row);
 	}
-	assemble(s, rec, lineno, flags, NULL, 0, NULL, 0, NULL);
+	assemble(b, rec, lineno, flags, NULL, 0, NULL, 0, NULL);
 	return ret;
 }
 
+enum rec_built rec_build_ndjson_line(rec_source *s, const char *line, size_t len,
+				     unsigned long long lineno, sgp_buf *rec, sgp_buf *rej)
+{
+	return build_ndjson(s->main, line, len, lineno, rec, rej);
+}
+
 /* ---- sources ------------------------------------------------------------ */
+
+static struct builder *builder_new(const rec_source *s)
+{
+	struct builder *b = xcalloc(1, sizeof *b);
+
+	b->s = s;
+	b->vals = xcalloc(s->c->nfields + 1, sizeof *b->vals);
+	if (s->ps) {
+		b->sc = rec_scanner_new(s->ps);
+		b->hits = xcalloc(rec_paths_count(s->ps), sizeof *b->hits);
+	}
+	return b;
+}
+
+static void builder_free(struct builder *b)
+{
+	if (b == NULL)
+		return;
+	rec_scanner_free(b->sc);
+	free(b->hits);
+	free(b->vals);
+	sgp_buf_release(&b->key);
+	clear_errors(b);
+	free(b);
+}
 
 static enum rec_format format_of(const struct rec_config *c, int side, const char *path)
 {
@@ -650,6 +686,11 @@ static enum rec_format format_of(const struct rec_config *c, int side, const cha
 	if (n > 4 && strcasecmp(path + n - 4, ".csv") == 0)
 		return REC_FMT_CSV;
 	return REC_FMT_NDJSON;
+}
+
+static const char *side_name(int side)
+{
+	return side == REC_LEFT ? "left" : "right";
 }
 
 static int setup_ndjson(rec_source *s, char *err, size_t errlen)
@@ -663,7 +704,7 @@ static int setup_ndjson(rec_source *s, char *err, size_t errlen)
 		slot = rec_paths_add(s->ps, c->keys[i].name[s->side], &why);
 		if (slot < 0) {
 			snprintf(err, errlen, "invalid key '%s' for %s NDJSON input '%s': %s",
-				 c->keys[i].name[s->side], s->side == REC_LEFT ? "left" : "right", s->name, why);
+				 c->keys[i].name[s->side], side_name(s->side), s->name, why);
 			return -1;
 		}
 		s->key_at[i] = slot;
@@ -679,7 +720,7 @@ static int setup_ndjson(rec_source *s, char *err, size_t errlen)
 		slot = rec_paths_add(s->ps, nm, &why);
 		if (slot < 0) {
 			snprintf(err, errlen, "invalid field '%s' for %s NDJSON input '%s': %s", nm,
-				 s->side == REC_LEFT ? "left" : "right", s->name, why);
+				 side_name(s->side), s->name, why);
 			return -1;
 		}
 		s->field_at[i] = slot;
@@ -687,8 +728,7 @@ static int setup_ndjson(rec_source *s, char *err, size_t errlen)
 			slot = rec_paths_add(s->ps, c->fields[i].currency[s->side], &why);
 			if (slot < 0) {
 				snprintf(err, errlen, "invalid currency '%s' for %s NDJSON input '%s': %s",
-					 c->fields[i].currency[s->side],
-					 s->side == REC_LEFT ? "left" : "right", s->name, why);
+					 c->fields[i].currency[s->side], side_name(s->side), s->name, why);
 				return -1;
 			}
 			s->cur_at[i] = slot;
@@ -700,8 +740,6 @@ static int setup_ndjson(rec_source *s, char *err, size_t errlen)
 	s->slot_time = rec_paths_add(s->ps, "/occurred_at", &why);
 	s->id_is_key = c->nkeys == 1 && c->keys[0].type == REC_KEY_STRING && !c->keys[0].fold &&
 		       !c->keys[0].trim && strcmp(c->keys[0].name[s->side], "/id") == 0;
-	s->sc = rec_scanner_new(s->ps);
-	s->hits = xcalloc(rec_paths_count(s->ps), sizeof *s->hits);
 	return 0;
 }
 
@@ -746,6 +784,292 @@ static int setup_csv(rec_source *s, char *err, size_t errlen, int *status)
 	return 0;
 }
 
+/* ---- reading NDJSON on worker threads ----------------------------------- */
+/*
+ * Workers take turns reading a batch of lines from the input (under the
+ * lock), then build the batch's records in parallel.  The calling thread
+ * takes finished batches strictly in sequence, so what it sees is exactly
+ * what a single thread would produce.
+ */
+
+#define BATCH_LINES 1024
+#define BATCH_BYTES (256 * 1024)
+
+struct item {
+	enum rec_built kind;
+	size_t roff, rlen, joff, jlen;  /* record and reject bytes in the batch */
+	uint64_t bytes;                 /* input bytes the line took */
+};
+
+struct batch {
+	uint64_t seq;
+	int done;
+	sgp_buf raw;                    /* the lines, each NUL-terminated */
+	size_t *off, *len;
+	unsigned long long *lineno;
+	size_t n, cap;
+	struct item *items;
+	sgp_buf recs, rejs, rec, rej;   /* outputs, and one line's scratch */
+	size_t next;                    /* consumer's position */
+	struct batch *link;
+};
+
+struct reader {
+	rec_source *s;
+	pthread_t *threads;
+	struct builder **builders;
+	int nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_done, cv_space;
+	uint64_t next_seq, want_seq;
+	int inflight, max_inflight;
+	int eof, error, stop;
+	char errmsg[320];
+	struct batch *free, *ready;     /* ready: finished batches, any order */
+	struct batch *cur;              /* the consumer's batch */
+};
+
+static void batch_free(struct batch *b)
+{
+	sgp_buf_release(&b->raw);
+	sgp_buf_release(&b->recs);
+	sgp_buf_release(&b->rejs);
+	sgp_buf_release(&b->rec);
+	sgp_buf_release(&b->rej);
+	free(b->off);
+	free(b->len);
+	free(b->lineno);
+	free(b->items);
+	free(b);
+}
+
+/* Fill b with lines; called with the lock held.  0, or -1 on a read error. */
+static int batch_fill(struct reader *rd, struct batch *b)
+{
+	const char *line;
+	size_t len;
+
+	sgp_buf_reset(&b->raw);
+	b->n = 0;
+	while (b->n < BATCH_LINES && b->raw.len < BATCH_BYTES) {
+		int rc = sgp_reader_next(rd->s->r, &line, &len);
+
+		if (rc <= 0) {
+			rd->eof = 1;
+			if (rc < 0) {
+				rd->error = 1;
+				snprintf(rd->errmsg, sizeof rd->errmsg, "read error on '%s': %s",
+					 rd->s->name, strerror(errno));
+				return -1;
+			}
+			break;
+		}
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 256;
+			b->off = xreallocarray(b->off, b->cap, sizeof *b->off);
+			b->len = xreallocarray(b->len, b->cap, sizeof *b->len);
+			b->lineno = xreallocarray(b->lineno, b->cap, sizeof *b->lineno);
+			b->items = xreallocarray(b->items, b->cap, sizeof *b->items);
+		}
+		b->off[b->n] = b->raw.len;
+		b->len[b->n] = len;
+		b->lineno[b->n] = sgp_reader_lineno(rd->s->r);
+		sgp_buf_add(&b->raw, line, len);
+		sgp_buf_addc(&b->raw, '\0');
+		b->n++;
+	}
+	return 0;
+}
+
+static void batch_build(struct builder *bd, struct batch *b)
+{
+	sgp_buf_reset(&b->recs);
+	sgp_buf_reset(&b->rejs);
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+
+		it->kind = build_ndjson(bd, b->raw.data + b->off[i], b->len[i], b->lineno[i], &b->rec,
+					&b->rej);
+		it->bytes = b->len[i] + 1;
+		it->roff = b->recs.len;
+		it->joff = b->rejs.len;
+		it->rlen = it->jlen = 0;
+		if (it->kind == REC_BUILT_RECORD) {
+			sgp_buf_add(&b->recs, b->rec.data, b->rec.len);
+			it->rlen = b->rec.len;
+		}
+		if (it->kind == REC_BUILT_REJECT ||
+		    (it->kind == REC_BUILT_RECORD && (rec_flags(b->rec.data) & REC_F_INVALID))) {
+			sgp_buf_add(&b->rejs, b->rej.data, b->rej.len);
+			it->jlen = b->rej.len;
+		}
+	}
+}
+
+struct worker_arg {
+	struct reader *rd;
+	struct builder *bd;
+};
+
+static void *worker(void *arg)
+{
+	struct reader *rd = ((struct worker_arg *)arg)->rd;
+	struct builder *bd = ((struct worker_arg *)arg)->bd;
+
+	free(arg);
+	pthread_mutex_lock(&rd->mu);
+	for (;;) {
+		struct batch *b;
+
+		while (!rd->stop && !rd->eof && rd->inflight >= rd->max_inflight)
+			pthread_cond_wait(&rd->cv_space, &rd->mu);
+		if (rd->stop || rd->eof)
+			break;
+		b = rd->free;
+		if (b)
+			rd->free = b->link;
+		else
+			b = xcalloc(1, sizeof *b);
+		b->seq = rd->next_seq++;
+		b->done = 0;
+		b->next = 0;
+		rd->inflight++;
+		batch_fill(rd, b);
+		pthread_mutex_unlock(&rd->mu);
+		batch_build(bd, b);
+		pthread_mutex_lock(&rd->mu);
+		b->done = 1;
+		b->link = rd->ready;
+		rd->ready = b;
+		pthread_cond_broadcast(&rd->cv_done);
+	}
+	/* Wake the consumer and the other workers: nothing more will come. */
+	pthread_cond_broadcast(&rd->cv_done);
+	pthread_cond_broadcast(&rd->cv_space);
+	pthread_mutex_unlock(&rd->mu);
+	return NULL;
+}
+
+static void reader_start(rec_source *s, int nthreads)
+{
+	struct reader *rd = xcalloc(1, sizeof *rd);
+
+	rd->s = s;
+	rd->nthreads = nthreads;
+	rd->max_inflight = nthreads + 1;
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->cv_done, NULL);
+	pthread_cond_init(&rd->cv_space, NULL);
+	rd->threads = xcalloc((size_t)nthreads, sizeof *rd->threads);
+	rd->builders = xcalloc((size_t)nthreads, sizeof *rd->builders);
+	json_object_seed(0);    /* before any thread makes a JSON object */
+	for (int i = 0; i < nthreads; i++) {
+		struct worker_arg *a = xmalloc(sizeof *a);
+		int rc;
+
+		rd->builders[i] = builder_new(s);
+		a->rd = rd;
+		a->bd = rd->builders[i];
+		rc = pthread_create(&rd->threads[i], NULL, worker, a);
+		if (rc != 0)
+			sgp_die(SGP_EXIT_SYSTEM, "cannot start a thread: %s", strerror(rc));
+	}
+	s->rd = rd;
+}
+
+static void reader_stop(struct reader *rd)
+{
+	struct batch *b, *next;
+
+	pthread_mutex_lock(&rd->mu);
+	rd->stop = 1;
+	pthread_cond_broadcast(&rd->cv_space);
+	pthread_mutex_unlock(&rd->mu);
+	for (int i = 0; i < rd->nthreads; i++) {
+		pthread_join(rd->threads[i], NULL);
+		builder_free(rd->builders[i]);
+	}
+	for (b = rd->free; b; b = next) {
+		next = b->link;
+		batch_free(b);
+	}
+	for (b = rd->ready; b; b = next) {
+		next = b->link;
+		batch_free(b);
+	}
+	if (rd->cur)
+		batch_free(rd->cur);
+	pthread_mutex_destroy(&rd->mu);
+	pthread_cond_destroy(&rd->cv_done);
+	pthread_cond_destroy(&rd->cv_space);
+	free(rd->threads);
+	free(rd->builders);
+	free(rd);
+}
+
+/* The next batch in sequence, or NULL at the end (or after a read error). */
+static struct batch *reader_take(struct reader *rd)
+{
+	struct batch *b = NULL;
+
+	pthread_mutex_lock(&rd->mu);
+	if (rd->cur) {
+		rd->cur->link = rd->free;
+		rd->free = rd->cur;
+		rd->cur = NULL;
+		rd->inflight--;
+		pthread_cond_broadcast(&rd->cv_space);
+	}
+	for (;;) {
+		struct batch **pp;
+
+		for (pp = &rd->ready; *pp; pp = &(*pp)->link)
+			if ((*pp)->seq == rd->want_seq)
+				break;
+		if (*pp) {
+			b = *pp;
+			*pp = b->link;
+			rd->want_seq++;
+			break;
+		}
+		if (rd->eof && rd->want_seq == rd->next_seq)
+			break;
+		pthread_cond_wait(&rd->cv_done, &rd->mu);
+	}
+	rd->cur = b;
+	pthread_mutex_unlock(&rd->mu);
+	return b;
+}
+
+static enum rec_built reader_next(rec_source *s, sgp_buf *rec, sgp_buf *rej, char *err, size_t errlen)
+{
+	struct reader *rd = s->rd;
+	struct batch *b = rd->cur;
+	struct item *it;
+
+	while (b == NULL || b->next == b->n) {
+		b = reader_take(rd);
+		if (b == NULL) {
+			if (rd->error) {
+				snprintf(err, errlen, "%s", rd->errmsg);
+				return REC_BUILT_ERROR;
+			}
+			return REC_BUILT_EOF;
+		}
+	}
+	it = &b->items[b->next++];
+	s->consumed += it->bytes;
+	sgp_buf_reset(rec);
+	sgp_buf_reset(rej);
+	if (it->rlen)
+		sgp_buf_add(rec, b->recs.data + it->roff, it->rlen);
+	if (it->jlen)
+		sgp_buf_add(rej, b->rejs.data + it->joff, it->jlen);
+	return it->kind;
+}
+
+/* ---- opening and reading ------------------------------------------------ */
+
 rec_source *rec_source_open(const struct rec_config *c, int side, const char *path,
 			    int *status, char *err, size_t errlen)
 {
@@ -759,7 +1083,6 @@ rec_source *rec_source_open(const struct rec_config *c, int side, const char *pa
 	s->key_at = xcalloc(c->nkeys + 1, sizeof *s->key_at);
 	s->field_at = xcalloc(c->nfields + 1, sizeof *s->field_at);
 	s->cur_at = xcalloc(c->nfields + 1, sizeof *s->cur_at);
-	s->vals = xcalloc(c->nfields + 1, sizeof *s->vals);
 	if (s->fmt == REC_FMT_CSV) {
 		s->csv = sgp_csv_open(path);
 		if (s->csv == NULL)
@@ -776,6 +1099,7 @@ rec_source *rec_source_open(const struct rec_config *c, int side, const char *pa
 		s->size = (uint64_t)st.st_size;
 	if (s->fmt == REC_FMT_CSV && setup_csv(s, err, errlen, status) < 0)
 		goto fail;
+	s->main = builder_new(s);
 	return s;
 sysfail:
 	*status = SGP_EXIT_SYSTEM;
@@ -789,18 +1113,15 @@ void rec_source_close(rec_source *s)
 {
 	if (s == NULL)
 		return;
+	if (s->rd)
+		reader_stop(s->rd);
+	builder_free(s->main);
 	sgp_reader_close(s->r);
 	sgp_csv_close(s->csv);
-	rec_scanner_free(s->sc);
 	rec_paths_free(s->ps);
-	free(s->hits);
 	free(s->key_at);
 	free(s->field_at);
 	free(s->cur_at);
-	free(s->vals);
-	sgp_buf_release(&s->key);
-	sgp_buf_release(&s->var);
-	clear_errors(s);
 	free(s->name);
 	free(s);
 }
@@ -817,47 +1138,47 @@ uint64_t rec_source_consumed(const rec_source *s)
 
 enum rec_built rec_source_next(rec_source *s, sgp_buf *rec, sgp_buf *rej, char *err, size_t errlen)
 {
-	{
-		enum rec_built b;
+	if (s->r) {
+		const char *line;
+		size_t len;
+		int rc, jobs = s->c->jobs > 0 ? s->c->jobs : sgp_ncpus();
 
-		if (s->r) {
-			const char *line;
-			size_t len;
-			int rc = sgp_reader_next(s->r, &line, &len);
+		if (s->rd == NULL && jobs > 1 && s->consumed == 0)
+			reader_start(s, jobs > 8 ? 8 : jobs);
+		if (s->rd)
+			return reader_next(s, rec, rej, err, errlen);
+		rc = sgp_reader_next(s->r, &line, &len);
+		if (rc < 0) {
+			snprintf(err, errlen, "read error on '%s': %s", s->name, strerror(errno));
+			return REC_BUILT_ERROR;
+		}
+		if (rc == 0)
+			return REC_BUILT_EOF;
+		s->consumed += len + 1;
+		return build_ndjson(s->main, line, len, sgp_reader_lineno(s->r), rec, rej);
+	} else {
+		char **fields;
+		size_t n;
+		int rc = sgp_csv_next(s->csv, &fields, &n);
 
-			if (rc < 0) {
-				snprintf(err, errlen, "read error on '%s': %s", s->name, strerror(errno));
+		if (rc == 0)
+			return REC_BUILT_EOF;
+		if (rc < 0) {
+			const char *e = sgp_csv_error(s->csv);
+
+			if (strstr(e, ": invalid UTF-8") == NULL) {
+				/* Past a broken quote the rest of the file has no
+				 * reliable records: stop rather than guess. */
+				snprintf(err, errlen, "cannot read '%s': %s", s->name, e);
 				return REC_BUILT_ERROR;
 			}
-			if (rc == 0)
-				return REC_BUILT_EOF;
-			s->consumed += len + 1;
-			b = rec_build_ndjson_line(s, line, len, sgp_reader_lineno(s->r), rec, rej);
-		} else {
-			char **fields;
-			size_t n;
-			int rc = sgp_csv_next(s->csv, &fields, &n);
-
-			if (rc == 0)
-				return REC_BUILT_EOF;
-			if (rc < 0) {
-				const char *e = sgp_csv_error(s->csv);
-
-				if (strstr(e, ": invalid UTF-8") == NULL) {
-					/* Past a broken quote the rest of the file has no
-					 * reliable records: stop rather than guess. */
-					snprintf(err, errlen, "cannot read '%s': %s", s->name, e);
-					return REC_BUILT_ERROR;
-				}
-				clear_errors(s);
-				add_error(s, "parse", "", "csv", "%s", e);
-				reject_line(s, rej, sgp_csv_line(s->csv), "parse", NULL, 0, 0, NULL);
-				return REC_BUILT_REJECT;
-			}
-			for (size_t i = 0; i < n; i++)
-				s->consumed += strlen(fields[i]) + 1;
-			b = build_csv_row(s, fields, n, sgp_csv_line(s->csv), rec, rej);
+			clear_errors(s->main);
+			add_error(s->main, "parse", "", "csv", "%s", e);
+			reject_line(s->main, rej, sgp_csv_line(s->csv), "parse", NULL, 0, 0, NULL);
+			return REC_BUILT_REJECT;
 		}
-		return b;
+		for (size_t i = 0; i < n; i++)
+			s->consumed += strlen(fields[i]) + 1;
+		return build_csv_row(s->main, fields, n, sgp_csv_line(s->csv), rec, rej);
 	}
 }

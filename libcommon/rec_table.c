@@ -68,9 +68,9 @@ rec_table *rec_table_new(size_t nfields, size_t chunk_size)
 
 	t->nfields = nfields;
 	t->chunk_size = (chunk_size + PAGE - 1) / PAGE * PAGE;
-	if (t->chunk_size < 16 * 1024)
-		t->chunk_size = 16 * 1024;
-	t->nslots = 1024;
+	if (t->chunk_size < PAGE)
+		t->chunk_size = PAGE;
+	t->nslots = 256;
 	t->slots = map(t->nslots * sizeof *t->slots);
 	t->bytes = t->nslots * sizeof *t->slots;
 	return t;
@@ -275,10 +275,21 @@ uint64_t rec_tmp_size(const rec_tmp *t)
 	return t->size;
 }
 
+void rec_tmp_done(rec_tmp *t)
+{
+	if (!t->reading && t->buf) {
+		tmp_flush(t);
+		free(t->buf);
+		t->buf = NULL;
+	}
+}
+
 void rec_tmp_rewind(rec_tmp *t)
 {
-	if (!t->reading)
+	if (!t->reading && t->buf)
 		tmp_flush(t);
+	if (t->buf == NULL)
+		t->buf = xmalloc(t->cap);
 	if (lseek(t->fd, 0, SEEK_SET) < 0)
 		sgp_die(SGP_EXIT_SYSTEM, "cannot read a temporary file in '%s': %s", t->dir, strerror(errno));
 	t->reading = 1;

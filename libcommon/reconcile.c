@@ -28,6 +28,7 @@
 #include <string.h>
 
 #define MAX_DEPTH 6       /* partition levels before giving up on the budget */
+#define MIN_SPLIT 64      /* records a table holds at least before it spills */
 #define MAX_PARTS 64
 #define MERGE_WAY 128     /* runs merged at once */
 
@@ -859,12 +860,11 @@ static int room(struct engine *e, struct level *lv, size_t len)
 {
 	if (e->budget == 0 || lv->parts)
 		return lv->parts == NULL;
-	if (rec_table_count(lv->t) == 0 || rec_table_need(lv->t, len) <= e->budget)
+	if (rec_table_need(lv->t, len) <= e->budget)
 		return 1;
-	if (lv->depth >= MAX_DEPTH) {
+	if (lv->depth >= MAX_DEPTH || rec_table_count(lv->t) < MIN_SPLIT) {
 		if (!e->warned_budget)
-			sgp_warn("warning: keys too concentrated to partition further; "
-				 "exceeding --memory");
+			sgp_warn("warning: --memory is too small for these records; exceeding it");
 		e->warned_budget = 1;
 		return 1;
 	}
@@ -1028,10 +1028,20 @@ static void spill(struct engine *e, struct level *lv)
 	lv->t = NULL;
 }
 
+/* Buffer size of run files: small under a small budget. */
+static size_t run_buffer(const struct engine *e)
+{
+	size_t n = e->budget / 64;
+
+	return n < 4096 ? 4096 : n > 64 * 1024 ? 64 * 1024 : n;
+}
+
 static void new_run(struct engine *e)
 {
+	if (e->run)
+		rec_tmp_done(e->run);
 	e->runs = xreallocarray(e->runs, e->nruns + 1, sizeof *e->runs);
-	e->run = e->runs[e->nruns++] = rec_tmp_new(e->tmpdir, 64 * 1024);
+	e->run = e->runs[e->nruns++] = rec_tmp_new(e->tmpdir, run_buffer(e));
 }
 
 static void finish(struct engine *e, struct level *lv);
@@ -1158,6 +1168,8 @@ static void merge(struct engine *e, rec_tmp **runs, size_t n)
 		hp[nh].idx = i;
 		if (head_load(&hp[nh]))
 			nh++;
+		else
+			rec_tmp_free(runs[i]);
 	}
 	for (size_t i = nh; i-- > 0;)
 		sift(hp, nh, i);
@@ -1172,8 +1184,10 @@ static void merge(struct engine *e, rec_tmp **runs, size_t n)
 		if (len && !rec_tmp_read(h->t, text.data, len))
 			sgp_die(SGP_EXIT_SYSTEM, "temporary run file is truncated");
 		emit(e, h->sec, h->line, text.data, len);
-		if (!head_load(h))
+		if (!head_load(h)) {
+			rec_tmp_free(h->t);
 			hp[0] = hp[--nh];
+		}
 		sift(hp, nh, 0);
 	}
 	sgp_buf_release(&text);
@@ -1191,10 +1205,9 @@ static void merge_all(struct engine *e)
 			size_t n = e->nruns - i < MERGE_WAY ? e->nruns - i : MERGE_WAY;
 
 			next = xreallocarray(next, m + 1, sizeof *next);
-			next[m] = e->run = rec_tmp_new(e->tmpdir, 64 * 1024);
+			next[m] = e->run = rec_tmp_new(e->tmpdir, run_buffer(e));
 			merge(e, e->runs + i, n);
-			for (size_t j = i; j < i + n; j++)
-				rec_tmp_free(e->runs[j]);
+			rec_tmp_done(e->run);
 			m++;
 		}
 		free(e->runs);
@@ -1203,8 +1216,6 @@ static void merge_all(struct engine *e)
 	}
 	e->run = NULL;
 	merge(e, e->runs, e->nruns);
-	for (size_t i = 0; i < e->nruns; i++)
-		rec_tmp_free(e->runs[i]);
 	free(e->runs);
 	e->runs = NULL;
 	e->nruns = 0;
@@ -1396,9 +1407,9 @@ int rec_run(const struct rec_config *c, const char *left, const char *right,
 		e.tmpdir = "/tmp";
 	if (c->memory) {
 		e.budget = (size_t)(c->memory / 4 * 3);
-		if (e.budget < 16 * 1024)
-			e.budget = 16 * 1024;
-		e.chunk = e.budget / 16;
+		if (e.budget < 32 * 1024)
+			e.budget = 32 * 1024;
+		e.chunk = e.budget / 8;
 		if (e.chunk > 4 << 20)
 			e.chunk = 4 << 20;
 	} else {

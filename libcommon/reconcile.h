@@ -376,6 +376,8 @@ typedef struct rec_tmp rec_tmp;
 rec_tmp *rec_tmp_new(const char *dir, size_t bufsize);
 void rec_tmp_write(rec_tmp *t, const void *p, size_t n);
 uint64_t rec_tmp_size(const rec_tmp *t);
+/* Writing is over: flush and give the buffer back until rec_tmp_rewind. */
+void rec_tmp_done(rec_tmp *t);
 /* Switch to reading from the start. */
 void rec_tmp_rewind(rec_tmp *t);
 /* Read exactly n bytes: 1, or 0 at the end of the file. */
