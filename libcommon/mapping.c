@@ -1459,7 +1459,7 @@ sgp_mapping *sgp_mapping_load_opts(const char *path, const struct sgp_mapping_op
 		return NULL;
 	}
 	dup = xstrdup(path);
-	dir = dirname(dup);
+	dir = strchr(path, '/') ? dirname(dup) : NULL;
 	m = sgp_mapping_compile(spec, path, dir, opts, err);
 	free(dup);
 	json_decref(spec);
@@ -1505,22 +1505,23 @@ const char *sgp_mapping_type(const sgp_mapping *m, size_t i) { return i < m->nty
 
 char *sgp_mapping_find(const char *name)
 {
+	static const char *const where[] = { "%s/mappings/%s", "%s/mappings/%s.json",
+					     "%s/contrib/mappings/%s", "%s/contrib/mappings/%s.json" };
 	struct stat st;
 	const char *dd;
-	char *p;
+	size_t i;
 
 	if (stat(name, &st) == 0 || strchr(name, '/') != NULL || *name == '\0')
 		return xstrdup(name);
 	dd = getenv("SGP_DATADIR");
 	if (dd == NULL || *dd == '\0')
 		dd = SGP_DATADIR;
-	p = xasprintf("%s/mappings/%s", dd, name);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return p;
-	free(p);
-	p = xasprintf("%s/mappings/%s.json", dd, name);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return p;
-	free(p);
+	for (i = 0; i < sizeof where / sizeof where[0]; i++) {
+		char *p = xasprintf(where[i], dd, name);
+
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return p;
+		free(p);
+	}
 	return xstrdup(name);
 }

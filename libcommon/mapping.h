@@ -59,10 +59,11 @@ struct sgp_mapping_opts {
 /*
  * Find a mapping by what the user wrote after -m: an existing file is
  * used as it is; a bare name (no '/') is searched as
- * $SGP_DATADIR/mappings/NAME and NAME.json (the compiled-in data
- * directory when SGP_DATADIR is unset).  Returns a new string (caller
- * frees); when nothing is found, a copy of NAME so the caller's open
- * reports the error.
+ * $SGP_DATADIR/mappings/NAME and NAME.json (the installed layout), then
+ * $SGP_DATADIR/contrib/mappings/NAME and NAME.json (a source tree); the
+ * compiled-in data directory when SGP_DATADIR is unset.  Returns a new
+ * string (caller frees); when nothing is found, a copy of NAME so the
+ * caller's open reports the error.
  */
 char *sgp_mapping_find(const char *name);
 
