@@ -561,9 +561,11 @@ TEST(contrib_specs_against_the_schema)
 	s = js_compile_uri(reg, "urn:sgp:schema:mapping/1", NULL, &errs);
 	CHECK(s != NULL);
 	{
-		json_t *doc = json_load_file(strcat(strcpy(xmalloc(strlen(dir) + 40), dir), "/mapping.schema.json"), 0, NULL);
+		char *sp = xasprintf("%s/mapping.schema.json", dir);
+		json_t *doc = json_load_file(sp, 0, NULL);
 		js_errors ce = JS_ERRORS_INIT;
 
+		free(sp);
 		CHECK(doc != NULL && js_check_schema(reg, doc, NULL, NULL, &ce) == 0);
 		js_errors_release(&ce);
 		json_decref(doc);
