@@ -484,7 +484,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (mode == MODE_CHECK) {
-		refuse(given, GIVEN_DIALECT | GIVEN_FORMAT_ASSERT, "--check-schema");
+		refuse(given, GIVEN_DIALECT, "--check-schema");
 		if (argc < 1)
 			sgp_cli_usage_error("--check-schema needs at least one schema file");
 	}
