@@ -31,3 +31,18 @@ requires() {
 
 # lines_of FILE: number of lines in FILE.
 lines_of() { wc -l <"$1" | tr -d ' '; }
+
+# with_faults VAR=VALUE... -- CMD ARGS...: run CMD with the I/O fault shim
+# (tests/faults/inject.c) preloaded and configured by the VAR=VALUE
+# settings (SGP_FAULT_WRITE_FD=1, ...).  Works under ASan builds too.
+with_faults() {
+	local envs=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	env LD_PRELOAD="$SGP_ROOT/$SGP_BUILD/lib/sgp-inject.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"${envs[@]}" "$@"
+}
