@@ -269,17 +269,19 @@ static void value_money(struct builder *b, size_t i, enum vkind kind, const char
 {
 	const struct rec_field *f = &b->s->c->fields[i];
 	struct rec_value *v = &b->vals[i];
+	int has_cur = f->type == REC_MONEY && f->currency[b->s->side] && ckind != VK_ABSENT;
+	int cur_ok = has_cur && ckind == VK_TEXT && cn <= 64;
 	const char *why;
 	char ex[80];
 
 	memset(v, 0, sizeof *v);
-	if (kind == VK_ABSENT) {
-		if (f->type == REC_MONEY && f->currency[b->s->side] && ckind == VK_TEXT) {
-			v->cur = cp;
-			v->curlen = cn;
-		}
-		return;
+	if (cur_ok) {
+		/* kept even without a readable amount: groups and reports use it */
+		v->cur = cp;
+		v->curlen = cn;
 	}
+	if (kind == VK_ABSENT)
+		return;
 	v->text = p;
 	v->textlen = n;
 	if (kind == VK_OTHER) {
@@ -298,18 +300,13 @@ static void value_money(struct builder *b, size_t i, enum vkind kind, const char
 	v->text = NULL;
 	v->textlen = 0;
 	v->status = REC_V_OK;
-	if (f->type != REC_MONEY || f->currency[b->s->side] == NULL || ckind == VK_ABSENT)
-		return;
-	if (ckind == VK_OTHER) {
+	if (has_cur && !cur_ok) {
 		v->status = REC_V_INVALID;
 		v->text = p;
 		v->textlen = n;
-		add_error(b, "money", f->currency[b->s->side], "money", "currency %s is not a string",
+		add_error(b, "money", f->currency[b->s->side], "money", "currency %s is not a currency code",
 			  excerpt(cp, cn, ex));
-		return;
 	}
-	v->cur = cp;
-	v->curlen = cn;
 }
 
 static void value_string(struct builder *b, size_t i, enum vkind kind, const char *p, size_t n)

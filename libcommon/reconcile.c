@@ -453,6 +453,21 @@ static int difference(const struct engine *e, size_t i, const struct rec_value *
 	return 0;
 }
 
+/* The business flow of a discrepancy: the left record's correlation id,
+ * else the anchor's, else the right's; 0 when none has one. */
+static size_t disc_corr(const struct engine *e, const struct disc *d, char ubuf[37], const char **out)
+{
+	const char *anchor = d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
+			   : d->kind == K_DUPLICATE ? d->rec[d->dup_side] : d->rec[REC_LEFT];
+	const char *order[3] = { d->kind == K_DUPLICATE ? NULL : d->rec[REC_LEFT], anchor,
+				 d->rec[REC_RIGHT] };
+
+	for (int k = 0; k < 3; k++)
+		if (order[k] && rec_corrlen(order[k]))
+			return rec_corr_text(order[k], e->nf, ubuf, out);
+	return 0;
+}
+
 static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
 {
 	const char *anchor = d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
@@ -507,23 +522,13 @@ static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
 	add_str(b, e->kt.data, e->kt.len);
 	sgp_buf_adds(b, "},\"correlation_id\":");
 	{
-		/* the left record's flow, else the anchor's, else the right's */
-		const char *order[3] = { d->kind == K_DUPLICATE ? NULL : d->rec[REC_LEFT], anchor,
-					 d->rec[REC_RIGHT] };
-		int done = 0;
+		char ubuf[37];
+		const char *cs;
+		size_t cn = disc_corr(e, d, ubuf, &cs);
 
-		for (int k = 0; k < 3 && !done; k++) {
-			char ubuf[37];
-			const char *cs;
-			size_t cn;
-
-			if (order[k] == NULL || rec_corrlen(order[k]) == 0)
-				continue;
-			cn = rec_corr_text(order[k], e->nf, ubuf, &cs);
+		if (cn) {
 			add_str(b, cs, cn);
-			done = 1;
-		}
-		if (!done) {
+		} else {
 			sgp_buf_addc(b, '"');
 			sgp_buf_adds(b, evid);
 			sgp_buf_addc(b, '"');
@@ -663,8 +668,7 @@ static void csv_row(struct engine *e, const struct disc *d, long field, enum dki
 			if (field >= 0 && sides[side])
 				value_text(e, (size_t)field, &v[side], &e->tmp);
 			csv_cell(b, e->tmp.data ? e->tmp.data : "", e->tmp.len, 0);
-			if (field >= 0 && v[side].status != REC_V_INVALID &&
-			    e->c->fields[field].type == REC_MONEY)
+			if (field >= 0 && e->c->fields[field].type == REC_MONEY)
 				csv_cell(b, v[side].cur ? v[side].cur : "", v[side].curlen, 0);
 			else
 				csv_cell(b, "", 0, 0);
@@ -691,6 +695,13 @@ static void csv_row(struct engine *e, const struct disc *d, long field, enum dki
 			csv_cell(b, s, n, 0);
 		else
 			csv_cell(b, "", 0, 0);
+	}
+	{
+		char ubuf[37];
+		const char *cs = "";
+		size_t cn = disc_corr(e, d, ubuf, &cs);
+
+		csv_cell(b, cs, cn, 0);
 	}
 	if (d->kind == K_DUPLICATE)
 		sgp_buf_addf(b, ",%llu", (unsigned long long)d->first_line);
@@ -729,7 +740,8 @@ static void csv_header(const struct rec_config *c, sgp_buf *b)
 		sgp_csv_add_field(b, c->keys[i].name[0]);
 	}
 	sgp_buf_adds(b, ",field,difference_kind,left,left_currency,right,right_currency,difference,"
-			"left_line,right_line,left_count,right_count,left_id,right_id,first_line\n");
+			"left_line,right_line,left_count,right_count,left_id,right_id,correlation_id,"
+			"first_line\n");
 }
 
 /* ---- applying records --------------------------------------------------- */
@@ -1557,8 +1569,8 @@ void rec_summary_text(const struct rec_config *c, const struct rec_result *r, sg
 			     (unsigned long long)k->aggregated);
 	sgp_buf_addf(b, "  rejected        %llu\n", (unsigned long long)k->rejected);
 	if (k->invalid_values)
-		sgp_buf_addf(b, "  unreadable values in %llu lines (in the rejects, still matched)\n",
-			     (unsigned long long)k->invalid_values);
+		sgp_buf_addf(b, "  unreadable values in %llu line%s (in the rejects, still matched)\n",
+			     (unsigned long long)k->invalid_values, k->invalid_values == 1 ? "" : "s");
 	for (size_t i = 0; i < r->ntotals; i++) {
 		const struct rec_total *t = &r->totals[i];
 		char a[SGP_DEC_BUFSZ], bb[SGP_DEC_BUFSZ], d[SGP_DEC_BUFSZ];

@@ -1,0 +1,530 @@
+#!/usr/bin/env bats
+# sgp-reconcile: every discrepancy kind, CSV and NDJSON sides, composite and
+# typed keys, tolerances, aggregation, duplicates, rejects, output formats,
+# partitioning under --memory, exit statuses.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+RF="$SGP_ROOT/tests/fixtures/reconcile"
+
+# digest FILE: one line per discrepancy event: "kind key field:kind,...".
+digest() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    d = e["data"]
+    diffs = ",".join(x["field"] + ":" + x["kind"] for x in d.get("differences", []))
+    print(" ".join(filter(None, [e["type"].replace("reconcile.", ""), "|".join(d["key"]), diffs])))' "$1"
+}
+
+# stat FILE NAME: one counter of a --stats file.
+stat() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# identity FILE: the counters add up to the input lines.
+identity() {
+	python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1]))
+lhs = k["left_in"] + k["right_in"]
+rhs = (2 * (k["matched"] + k["mismatched"]) + k["missing_left"] + k["missing_right"]
+       + k["duplicate_keys"] + k["aggregated"] + k["rejected"])
+sys.exit(0 if lhs == rhs else print("identity broken:", lhs, "!=", rhs, k) or 1)' "$1"
+}
+
+# erp ARGS...: the ERP/billing comparison of the fixtures.
+erp() {
+	sgp-reconcile -k /data/invoice_id -m /data/total,currency=/data/currency,abs=0.01 "$@"
+}
+
+ERP_DIGEST='duplicate_key INV-7
+mismatch INV-2 /data/total:value
+mismatch INV-5 /data/total:currency
+missing_left INV-8
+duplicate_key INV-1
+mismatch INV-9 /data/total:unreadable
+missing_right INV-6'
+
+gen_events() {
+	[ -x "$SGP_SHARED/bench/gen-events" ] || skip "needs $SGP_SHARED/bench/gen-events"
+	"$SGP_SHARED/bench/gen-events" "$@"
+}
+
+@test "--help prints the synopsis on stdout and exits 0; --version" {
+	run --separate-stderr sgp-reconcile --help
+	assert_success
+	assert_line --index 0 --partial "usage: sgp-reconcile -k KEY"
+	assert_output --partial "--memory SIZE"
+	[ -z "$stderr" ]
+	run sgp-reconcile --version
+	assert_success
+	assert_output --regexp '^sgp-reconcile [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "every discrepancy kind in ERP against billing is found, and nothing else" {
+	run --separate-stderr erp --stats stats.json --rejects rej.ndjson "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "$ERP_DIGEST"
+	[ "$(stat stats.json left_in)" = 11 ]     # the state line is not counted
+	[ "$(stat stats.json right_in)" = 9 ]
+	[ "$(stat stats.json matched)" = 4 ]
+	[ "$(stat stats.json mismatched)" = 3 ]
+	[ "$(stat stats.json missing_left)" = 1 ]
+	[ "$(stat stats.json missing_right)" = 1 ]
+	[ "$(stat stats.json duplicate_keys)" = 2 ]
+	[ "$(stat stats.json rejected)" = 2 ]
+	[ "$(stat stats.json invalid_values)" = 1 ]
+	[ "$(stat stats.json tolerated)" = 1 ]
+	identity stats.json
+}
+
+@test "the summary on stderr gives the counts and the totals per currency with their difference" {
+	run --separate-stderr erp --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 1
+	output=$stderr
+	lines=("${stderr_lines[@]}")
+	assert_line --regexp '^  matched +4 \(1 within tolerance\)$'
+	assert_line --regexp '^  missing left +1 '
+	assert_line --regexp '^  missing right +1 '
+	assert_line --regexp '^    EUR +left 50\.00  right 0  difference 50\.00$'
+	assert_line --regexp '^    USD +left 727\.50  right 1793\.01  difference -1065\.51$'
+	assert_line --partial "unreadable amounts not in the totals: left 1, right 0"
+	run --separate-stderr erp -q --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	[ -z "$stderr" ]
+}
+
+@test "--summary FILE writes the summary as JSON instead" {
+	run --separate-stderr erp --summary sum.json --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 1
+	[ -z "$stderr" ]
+	python3 -c '
+import json
+s = json.load(open("sum.json"))
+assert s["matched"] == 4 and s["mismatched"] == 3, s
+assert s["left"] == {"file": "'"$RF"'/erp.ndjson", "lines": 11}, s["left"]
+t = s["totals"]["/data/total"]
+assert t["USD"]["left"] == "727.50" and t["USD"]["right"] == "1793.01", t
+assert t["USD"]["difference"] == "-1065.51" and t["EUR"]["difference"] == "50.00", t
+assert s["unreadable_amounts"] == {"left": 1, "right": 0}, s
+'
+}
+
+@test "a mismatch carries both values, the difference, both ids and the correlation id" {
+	run --separate-stderr erp -q --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	printf '%s\n' "$output" | grep '"reconcile.mismatch"' | head -n 1 >m.json
+	python3 -c '
+import json
+e = json.load(open("m.json"))
+assert e["spec"] == "sgp.event/1" and e["type"] == "reconcile.mismatch", e
+assert e["idempotency_key"] == "reconcile:mismatch:INV-2", e
+assert e["correlation_id"] == "corr-2" and e["causation_id"] == "evt_l2", e
+assert e["occurred_at"] == "2026-11-02T10:05:00Z", e       # the later of the two
+assert e["source"] == {"system": "sgp-reconcile", "object": "reconcile", "id": "INV-2"}, e
+d = e["data"]
+assert d["left"]["id"] == "evt_l2" and d["right"]["id"] == "evt_r1", d
+assert d["left"]["line"] == 2 and d["right"]["line"] == 1, d
+assert d["differences"] == [{"field": "/data/total", "type": "money", "kind": "value",
+    "left": {"amount": "200.00", "currency": "USD"},
+    "right": {"amount": "200.50", "currency": "USD"}, "difference": "-0.50"}], d
+'
+}
+
+@test "event ids derive from the idempotency keys, and --name prefixes them" {
+	erp -q --rejects /dev/null --name erp-vs-billing "$RF/erp.ndjson" "$RF/billing.ndjson" >out.ndjson || true
+	python3 -c '
+import hashlib, json
+for line in open("out.ndjson"):
+    e = json.loads(line)
+    k = e["idempotency_key"]
+    assert k.startswith("erp-vs-billing:"), k
+    assert e["id"] == "evt_" + hashlib.sha256(k.encode()).hexdigest()[:32], e
+    assert e["source"]["object"] == "erp-vs-billing", e
+'
+	grep -q '"idempotency_key":"erp-vs-billing:duplicate_key:left:INV-7:8"' out.ndjson
+	grep -q '"idempotency_key":"erp-vs-billing:missing_right:INV-6"' out.ndjson
+}
+
+@test "a rerun is byte-identical, whatever -j is" {
+	erp -q -j 1 --rejects rej1 "$RF/erp.ndjson" "$RF/billing.ndjson" >out1 || true
+	erp -q -j 2 --rejects rej2 "$RF/erp.ndjson" "$RF/billing.ndjson" >out2 || true
+	erp -q -j 4 --rejects rej3 "$RF/erp.ndjson" "$RF/billing.ndjson" >out3 || true
+	[ -s out1 ]
+	cmp out1 out2
+	cmp out1 out3
+	cmp rej1 rej2
+	cmp rej1 rej3
+}
+
+@test "rejects: bad JSON and a missing key are rejected, an unreadable amount is rejected and still compared" {
+	run --separate-stderr erp -q --rejects rej.ndjson "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 1
+	python3 -c '
+import json
+r = [json.loads(l) for l in open("rej.ndjson")]
+assert [(x["line"], x["reason"]) for x in r] == [(9, "parse"), (10, "mapping"), (11, "money")], r
+assert all(x["spec"] == "sgp.reject/1" and x["tool"] == "sgp-reconcile" for x in r), r
+assert r[0]["raw"].startswith("{\"spec\""), r[0]
+assert r[1]["errors"][0]["message"] == "key /data/invoice_id is missing", r[1]
+assert r[2]["event"]["id"] == "evt_l11" and r[2]["errors"][0]["path"] == "/data/total", r[2]
+'
+	# without --rejects they go to stderr, never stdout
+	run --separate-stderr erp -q "$RF/erp.ndjson" "$RF/billing.ndjson"
+	[ "$(printf '%s\n' "$stderr" | grep -c '"sgp.reject/1"')" = 3 ]
+	! printf '%s\n' "$output" | grep -q 'sgp.reject/1'
+}
+
+@test "unreadable amounts that are the same text on both sides agree; different text is a mismatch" {
+	printf '{"k":"a","t":"1,000.00"}\n{"k":"b","t":"1,000.00"}\n{"k":"c","t":"oops"}\n' >l.ndjson
+	printf '{"k":"a","t":"1,000.00"}\n{"k":"b","t":"1000.00"}\n{"k":"c","t":"oops!"}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k -m /t --rejects rej.ndjson --stats st.json l.ndjson r.ndjson
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "mismatch b /t:unreadable
+mismatch c /t:unreadable"
+	[ "$(stat st.json invalid_values)" = 5 ]
+	[ "$(lines_of rej.ndjson)" = 5 ]
+	[ "$(stat st.json matched)" = 1 ]
+	identity st.json
+}
+
+@test "nothing differs: exit 0, no output; amounts compare numerically (12.5 == 12.50, 300.01 == \"300.010\")" {
+	run --separate-stderr erp --stats st.json "$RF/same-left.ndjson" "$RF/same-right.ndjson"
+	assert_success
+	assert_output ""
+	[ "$(stat st.json matched)" = 3 ]
+	identity st.json
+}
+
+@test "money tolerance: absolute and relative, inside and outside" {
+	printf '{"k":"a","t":"100.00","c":"USD"}\n{"k":"b","t":"100.00","c":"USD"}\n{"k":"c","t":"1000.00","c":"USD"}\n{"k":"d","t":"1000.00","c":"USD"}\n' >l.ndjson
+	printf '{"k":"a","t":"100.01","c":"USD"}\n{"k":"b","t":"100.20","c":"USD"}\n{"k":"c","t":"1001.00","c":"USD"}\n{"k":"d","t":"1001.01","c":"USD"}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k -m /t,currency=/c,abs=0.01,rel=0.1% --stats st.json l.ndjson r.ndjson
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "mismatch b /t:value
+mismatch d /t:value"
+	[ "$(stat st.json tolerated)" = 2 ]
+	# without tolerance every one differs
+	run sgp-reconcile -q -k /k -m /t,currency=/c --stats st.json l.ndjson r.ndjson
+	assert_failure 1
+	[ "$(stat st.json mismatched)" = 4 ]
+}
+
+@test "a currency mismatch is reported as kind currency even when the amounts are equal" {
+	printf '{"k":"a","t":"5.00","c":"EUR"}\n' >l.ndjson
+	printf '{"k":"a","t":"5","c":"USD"}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k -m /t,currency=/c,abs=100 l.ndjson r.ndjson
+	assert_failure 1
+	assert_output --partial '"kind":"currency","left":{"amount":"5.00","currency":"EUR"},"right":{"amount":"5","currency":"USD"}}'
+}
+
+@test "CSV against NDJSON: the same discrepancies as NDJSON against NDJSON" {
+	run --separate-stderr sgp-reconcile -q -k /data/invoice_id=invoice \
+		-m /data/total=amount,currency=/data/currency=ccy,abs=0.01 --rejects /dev/null \
+		--stats st.json "$RF/erp.ndjson" "$RF/billing.csv"
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "$ERP_DIGEST"
+	identity st.json
+	# physical CSV lines: the quoted memo spans two lines
+	grep '"key":\["INV-5"\]' out.ndjson | grep -q '"right":{"file":"[^"]*billing.csv","line":7}'
+}
+
+@test "--right-format csv overrides the extension; a CSV side may be the left one" {
+	cp "$RF/billing.csv" billing.txt
+	run --separate-stderr sgp-reconcile -q --right-format csv -k /data/invoice_id=invoice \
+		-m /data/total=amount,currency=/data/currency=ccy,abs=0.01 --rejects /dev/null \
+		"$RF/erp.ndjson" billing.txt
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "$ERP_DIGEST"
+	run --separate-stderr sgp-reconcile -q -k invoice=/data/invoice_id \
+		-m amount=/data/total,currency=ccy=/data/currency,abs=0.01 --rejects /dev/null \
+		"$RF/billing.csv" "$RF/erp.ndjson"
+	assert_failure 1
+	printf '%s\n' "$output" >out2.ndjson
+	run digest out2.ndjson
+	assert_line "missing_right INV-8"
+	assert_line "missing_left INV-6"
+	assert_line "duplicate_key INV-1"
+}
+
+@test "composite typed keys, folded strings, numbers and time drift across CSV and NDJSON" {
+	run --separate-stderr sgp-reconcile -q -k /invoice=invoice_no -k /line=line_no,number \
+		-s /sku=sku,fold -n /qty=quantity -m /amount=amount -t /posted=posted_at,drift=5m \
+		--stats st.json "$RF/lines-left.ndjson" "$RF/lines-right.csv"
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	# A-1/1: line "01", sku "plan-pro", 3 minutes of drift: all agree
+	assert_output "mismatch A-2|1 /qty:value
+mismatch A-2|2 /posted:value
+missing_left A-3|2
+missing_right A-3|1"
+	grep -q '"difference":"-600"' out.ndjson
+	[ "$(stat st.json tolerated)" = 1 ]
+	identity st.json
+	# without fold the SKU differs; without number keys "01" is not "1"
+	run sgp-reconcile -q -k /invoice=invoice_no -k /line=line_no,number -s /sku=sku \
+		"$RF/lines-left.ndjson" "$RF/lines-right.csv"
+	printf '%s\n' "$output" >out2.ndjson
+	run digest out2.ndjson
+	assert_line "mismatch A-1|1 /sku:value"
+	run sgp-reconcile -q -k /invoice=invoice_no -k /line=line_no \
+		"$RF/lines-left.ndjson" "$RF/lines-right.csv"
+	printf '%s\n' "$output" >out3.ndjson
+	run digest out3.ndjson
+	assert_line "missing_left A-1|01"
+	assert_line "missing_left A-2|1.0"
+	assert_line "missing_right A-2|1"
+}
+
+@test "aggregation: invoice lines per contract against revenue schedule totals per contract" {
+	run --separate-stderr sgp-reconcile -q --aggregate left -k /data/contract_id=contract \
+		-m /data/amount=total,currency=/data/currency=currency -n '#count=line_count' \
+		--stats st.json "$RF/contract-lines.ndjson" "$RF/revenue-schedule.csv"
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	# C-1 sums to 60.00 over 3 lines (the schedule says 4); C-2 5.00+5.00 == 10;
+	# C-4 mixes USD and EUR
+	assert_output "mismatch C-1 #count:value
+mismatch C-3 /data/amount:value
+mismatch C-4 /data/amount:mixed
+missing_left C-6
+missing_right C-5"
+	grep '"key":\["C-5"\]' out.ndjson | grep -q '"count":1'
+	[ "$(stat st.json aggregated)" = 4 ]
+	[ "$(stat st.json duplicate_keys)" = 0 ]
+	identity st.json
+}
+
+@test "aggregation works on the right side too, and on both" {
+	run --separate-stderr sgp-reconcile -q --aggregate right -k contract=/data/contract_id \
+		-m total=/data/amount,currency=currency=/data/currency -n 'line_count=#count' \
+		--stats st.json "$RF/revenue-schedule.csv" "$RF/contract-lines.ndjson"
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "mismatch C-1 line_count:value
+mismatch C-3 total:value
+mismatch C-4 total:mixed
+missing_left C-5
+missing_right C-6"
+	identity st.json
+	run --separate-stderr sgp-reconcile -q --aggregate both -k /data/contract_id -m /data/amount \
+		-n '#count' --stats st.json "$RF/contract-lines.ndjson" "$RF/contract-lines.ndjson"
+	assert_success
+	[ "$(stat st.json matched)" = 5 ]
+	[ "$(stat st.json aggregated)" = 8 ]
+	identity st.json
+}
+
+@test "duplicate keys are reported on each side, never merged: the first is compared" {
+	printf '{"k":"a","t":"1"}\n{"k":"a","t":"2"}\n{"k":"b","t":"1"}\n{"k":"a","t":"3"}\n' >l.ndjson
+	printf '{"k":"a","t":"1"}\n{"k":"c","t":"1"}\n{"k":"c","t":"9"}\n{"k":"a","t":"1"}\n{"k":"b","t":"1"}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k -n /t --as-of 2026-11-30 --stats st.json l.ndjson r.ndjson
+	assert_failure 1
+	printf '%s\n' "$output" >out.ndjson
+	run digest out.ndjson
+	assert_output "duplicate_key a
+duplicate_key a
+missing_left c
+duplicate_key c
+duplicate_key a"
+	python3 -c '
+import json
+e = [json.loads(l) for l in open("out.ndjson")]
+d = [(x["data"]["side"], x["data"]["record"]["line"], x["data"]["first_line"]) for x in e if x["type"] == "reconcile.duplicate_key"]
+assert d == [("left", 2, 1), ("left", 4, 1), ("right", 3, 2), ("right", 4, 1)], d
+assert e[0]["data"]["record"]["values"] == {"/t": "2"}, e[0]
+assert all(x["occurred_at"] == "2026-11-30T00:00:00Z" for x in e), e
+'
+	[ "$(stat st.json duplicate_keys)" = 4 ]
+	[ "$(stat st.json matched)" = 2 ]
+	identity st.json
+}
+
+@test "--format csv: one row per differing field, for finance users" {
+	run --separate-stderr sgp-reconcile -q --format csv -k /data/invoice_id=invoice \
+		-m /data/total=amount,currency=/data/currency=ccy,abs=0.01 --rejects /dev/null \
+		"$RF/erp.ndjson" "$RF/billing.csv"
+	assert_failure 1
+	printf '%s\n' "$output" >out.csv
+	diff -u "$RF/erp-billing.csv" out.csv
+}
+
+@test "--as-of sets occurred_at; without it a record with no time takes the latest time of the left side" {
+	printf '{"k":"a","t":"1"}\n' >l.ndjson
+	printf '{"k":"b","t":"1"}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k --as-of 2026-11-30 l.ndjson r.ndjson
+	assert_failure 1
+	[ "$(printf '%s\n' "$output" | grep -c '"occurred_at":"2026-11-30T00:00:00Z"')" = 2 ]
+	run --separate-stderr sgp-reconcile -q -k /k --as-of 1793534400 l.ndjson r.ndjson
+	[ "$(printf '%s\n' "$output" | grep -c '"occurred_at":"2026-11-01T12:00:00Z"')" = 2 ]
+	# an event whose own occurred_at is unreadable: the left side's latest
+	run --separate-stderr erp -q --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	printf '%s\n' "$output" | grep '"reconcile.missing_right"' | grep -q '"occurred_at":"2026-11-06T10:00:00Z"'
+}
+
+@test "state lines are ignored and uncounted; one side may be standard input" {
+	printf '{"k":"a"}\n' >r.ndjson
+	printf '{"spec":"sgp.state/1","profile":"p","stream":"s","cursor":{},"at":"2026-11-01T00:00:00Z"}\n{"k":"a"}\n' |
+		sgp-reconcile -q -k /k --stats st.json - r.ndjson >out.ndjson
+	[ ! -s out.ndjson ]
+	[ "$(stat st.json left_in)" = 1 ]
+	[ "$(stat st.json matched)" = 1 ]
+}
+
+@test "keys that are null, objects or empty are mapping rejects with the reason" {
+	printf '{"k":null}\n{"k":{"a":1}}\n{"k":""}\n{"k":[1]}\n{"x":1}\n{"k":true}\n' >l.ndjson
+	printf '{"k":true}\n' >r.ndjson
+	run --separate-stderr sgp-reconcile -q -k /k --rejects rej.ndjson --stats st.json l.ndjson r.ndjson
+	assert_failure 1
+	run cat rej.ndjson
+	assert_line --index 0 --partial '"message":"key /k is null"'
+	assert_line --index 1 --partial '"message":"key /k is an object, not a scalar"'
+	assert_line --index 2 --partial '"message":"key /k is empty"'
+	assert_line --index 3 --partial '"message":"key /k is an array, not a scalar"'
+	assert_line --index 4 --partial '"message":"key /k is missing"'
+	[ "$(stat st.json rejected)" = 5 ]
+	[ "$(stat st.json matched)" = 1 ]
+	identity st.json
+}
+
+@test "CSV rows with the wrong number of fields are rejects; a broken quote stops the run with status 3" {
+	printf 'k,t\na,1\nb,2,3\nc\n' >l.csv
+	printf 'k,t\na,1\n' >r.csv
+	run --separate-stderr sgp-reconcile -q -k k -n t --rejects rej.ndjson --stats st.json l.csv r.csv
+	assert_failure 1
+	run cat rej.ndjson
+	assert_line --index 0 --partial '"line":3,"reason":"parse"'
+	assert_line --index 0 --partial 'row has 3 fields, the header has 2'
+	assert_line --index 0 --partial '"event":{"k":"b","t":"2","#3":"3"}'
+	assert_line --index 1 --partial '"line":4,"reason":"parse"'
+	[ "$(stat st.json rejected)" = 2 ]
+	printf 'k,t\na,"1\n' >bad.csv
+	run --separate-stderr sgp-reconcile -q -k k -n t bad.csv r.csv
+	assert_failure 3
+	assert_equal "$stderr" "sgp-reconcile: cannot read 'bad.csv': bad.csv: line 3: unterminated quoted field at end of input"
+}
+
+@test "usage errors exit 2 with one line and a hint" {
+	run --separate-stderr sgp-reconcile -k /id a.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "sgp-reconcile: two inputs needed: LEFT RIGHT
+Try 'sgp-reconcile --help' for more information."
+	run --separate-stderr sgp-reconcile "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "sgp-reconcile: no key: give at least one --key"
+	run --separate-stderr sgp-reconcile -k /id - -
+	assert_failure 2
+	run --separate-stderr sgp-reconcile -k /id -m /t,abs=-1 a b
+	assert_failure 2
+	[[ "$stderr" == *"invalid tolerance 'abs=-1'"* ]]
+	run --separate-stderr sgp-reconcile -k /id --memory lots a b
+	assert_failure 2
+	run --separate-stderr sgp-reconcile -k /id --format xml a b
+	assert_failure 2
+	run --separate-stderr sgp-reconcile -k /id --tmpdir /nonexistent a b
+	assert_failure 2
+	run --separate-stderr sgp-reconcile -k /id --bogus a b
+	assert_failure 2
+	run --separate-stderr sgp-reconcile -k /id -t /t,drift=soon a b
+	assert_failure 2
+}
+
+@test "names that do not fit an input are configuration errors: exit 2 before any output" {
+	run --separate-stderr sgp-reconcile -k invoice -m nope "$RF/erp.ndjson" "$RF/billing.csv"
+	assert_failure 2
+	assert_equal "$stderr" "sgp-reconcile: invalid key 'invoice' for left NDJSON input '$RF/erp.ndjson': a JSON Pointer starts with '/'"
+	run --separate-stderr sgp-reconcile -k /data/invoice_id=invoice -m /data/total=amt \
+		"$RF/erp.ndjson" "$RF/billing.csv"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "sgp-reconcile: field column 'amt' not in the header of '$RF/billing.csv'"
+	: >empty.csv
+	run --separate-stderr sgp-reconcile -k k empty.csv "$RF/billing.csv"
+	assert_failure 2
+}
+
+@test "I/O faults exit 3: unreadable input, unwritable output, summary or stats" {
+	run --separate-stderr sgp-reconcile -k /id nonexistent.ndjson "$RF/billing.ndjson"
+	assert_failure 3
+	assert_equal "$stderr" "sgp-reconcile: cannot open 'nonexistent.ndjson': No such file or directory"
+	run --separate-stderr erp "$RF/erp.ndjson" "$RF/billing.ndjson" --summary no/such/dir/s.json
+	assert_failure 3
+	[[ "$stderr" == *"cannot write 'no/such/dir/s.json'"* ]]
+	run --separate-stderr erp -q "$RF/erp.ndjson" "$RF/billing.ndjson" --stats no/such/dir/st.json
+	assert_failure 3
+	run --separate-stderr erp -q "$RF/erp.ndjson" "$RF/billing.ndjson" --rejects no/such/dir/rej
+	assert_failure 3
+	if [ -w /dev/full ]; then
+		sgp-reconcile -q -k /data/invoice_id --rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson" >/dev/full 2>err || rc=$?
+		[ "${rc:-0}" -eq 3 ]
+		grep -q "write error on 'standard output'" err
+	fi
+}
+
+@test "--memory 64k partitions to temporary files and gives exactly the unlimited output" {
+	gen_events -n 3000 --seed 5 -o a.ndjson
+	gen_events -n 3000 --seed 5 --variant b --shuffle --drop 0.05 --change 0.05 --add 0.05 -o b.ndjson
+	# and some duplicates on both sides
+	head -n 40 a.ndjson >>a.ndjson
+	tail -n 25 b.ndjson >>b.ndjson
+	args="-k /id -m /data/total,currency=/data/currency -s /data/customer_id -t /occurred_at"
+	# shellcheck disable=SC2086
+	sgp-reconcile -q $args --rejects rej0 --stats st0.json a.ndjson b.ndjson >out0 || true
+	mkdir tmp
+	# shellcheck disable=SC2086
+	sgp-reconcile -q $args --memory 64k --tmpdir tmp --rejects rej1 --stats st1.json a.ndjson b.ndjson >out1 || true
+	[ "$(stat st1.json partitions)" -gt 4 ]
+	[ "$(stat st0.json partitions)" = 0 ]
+	[ "$(stat st0.json duplicate_keys)" = 65 ]
+	cmp out0 out1
+	cmp rej0 rej1
+	python3 -c '
+import json
+a, b = json.load(open("st0.json")), json.load(open("st1.json"))
+del a["partitions"], b["partitions"]
+assert a == b, (a, b)'
+	identity st1.json
+	# temporary files are unlinked at once: nothing is left behind
+	[ -z "$(ls -A tmp)" ]
+	# the same with aggregation on both sides
+	# shellcheck disable=SC2086
+	sgp-reconcile -q -a both -k /data/customer_id -m /data/total,currency=/data/currency -n '#count' \
+		--rejects /dev/null a.ndjson b.ndjson >agg0 || true
+	# shellcheck disable=SC2086
+	sgp-reconcile -q -a both -k /data/customer_id -m /data/total,currency=/data/currency -n '#count' \
+		--memory 64k --rejects /dev/null a.ndjson b.ndjson >agg1 || true
+	[ -s agg0 ]
+	cmp agg0 agg1
+}
+
+@test "gen-events A against its --variant b --shuffle counterpart: the counts equal the manifest" {
+	gen_events -n 20000 --seed 7 --manifest ma.json -o a.ndjson
+	gen_events -n 20000 --seed 7 --variant b --shuffle --manifest mb.json -o b.ndjson
+	run --separate-stderr sgp-reconcile -q -k /id -m /data/total,currency=/data/currency \
+		--rejects rej.ndjson --stats st.json a.ndjson b.ndjson
+	assert_failure 1
+	python3 -c '
+import json
+m, s = json.load(open("mb.json")), json.load(open("st.json"))
+got = (s["missing_right"], s["missing_left"], s["mismatched"], s["duplicate_keys"], s["rejected"])
+want = (m["dropped"], m["added"], m["changed"], 0, 0)
+assert got == want, (got, want)
+assert s["left_in"] == 20000 and s["right_in"] == m["events"], s'
+	identity st.json
+	# the unreadable amounts among the invalid events went to the rejects
+	[ "$(stat st.json invalid_values)" = "$(lines_of rej.ndjson)" ]
+}
