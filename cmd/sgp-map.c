@@ -20,7 +20,8 @@
 static const char usage_text[] =
 	"usage: sgp-map -m MAPPING [-m MAPPING ...] [-t TYPE] [--strict]\n"
 	"               [-D NAME=VALUE ...] [--rejects FILE] [--stats FILE] [-j N]\n"
-	"               [--log-format text|json] [-v | -q] [FILE ...]\n";
+	"               [--log-format FORMAT] [-v | -q] [FILE ...]\n"
+	"       sgp-map -h | --version\n";
 
 static void usage(void)
 {
@@ -36,7 +37,7 @@ static void usage(void)
 	      "      --rejects FILE     write sgp.reject/1 lines to FILE (default: stderr)\n"
 	      "      --stats FILE       write the counters as JSON to FILE at exit\n"
 	      "  -j, --jobs N           worker threads (default: one per core)\n"
-	      "      --log-format F     text or json log lines on stderr\n"
+	      "      --log-format FORMAT  text or json log lines on stderr\n"
 	      "  -v, --verbose          more log output; -q, --quiet: less\n"
 	      "      --version          print the version and exit\n"
 	      "  -h, --help             print this help and exit\n"
