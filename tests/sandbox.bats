@@ -436,6 +436,8 @@ PY
 		run client check stripe "$s" 7
 		assert_success
 	done
+	run curl -sf -H "$STRIPE_AUTH" "$SBX/stripe/v1/subscriptions?status=all&limit=100"
+	[ "$(jget 'len(d["data"])' <<<"$output")" -eq "$(count stripe subscriptions)" ]
 }
 
 @test "sandbox: stripe created[gte] returns exactly the later invoices" {
@@ -627,6 +629,106 @@ PY
 	[ "$(jget 'd["total"]' <<<"$output")" = 1 ]
 }
 
+# ---- writes ----
+
+@test "sandbox: salesforce PATCH updates a record and moves SystemModstamp; bad fields are refused" {
+	tok=$(client sf-token | jget 'd["access_token"]')
+	auth="Authorization: Bearer $tok"
+	api="$SBX/salesforce/services/data/v59.0"
+	id=$(curl -sf -G -H "$auth" --data-urlencode "q=SELECT Id FROM Contract ORDER BY Id LIMIT 1" "$api/query" |
+		jget 'd["records"][0]["Id"]')
+	patch() { curl -s -w ' %{http_code}' -X PATCH -H "$auth" -H 'Content-Type: application/json' -d "$1" \
+		"$api/sobjects/Contract/$id"; }
+	run patch '{"Status":"Draft","Total_Contract_Value__c":1234.5,"EndDate":"2028-01-31"}'
+	assert_output ' 204'
+	run curl -sf -H "$auth" "$api/sobjects/Contract/$id"
+	[ "$(jget '(d["Status"], d["Total_Contract_Value__c"], d["EndDate"], d["SystemModstamp"])' <<<"$output")" = \
+		"('Draft', 1234.5, '2028-01-31', '2026-11-01T12:00:01.000+0000')" ]
+	run patch '{"Nope__c":1}'
+	assert_output --partial '"errorCode":"INVALID_FIELD"'
+	run patch '{"SystemModstamp":"2020-01-01T00:00:00Z"}'
+	assert_output --partial '"errorCode":"INVALID_FIELD_FOR_INSERT_UPDATE"'
+	run patch '{"EndDate":"2028-02-30"}'
+	assert_output --partial '"errorCode":"JSON_PARSER_ERROR"'
+	run patch '{"AccountId":"0018c000000NOPEAAA"}'
+	assert_output --partial '"errorCode":"MALFORMED_ID"'
+}
+
+@test "sandbox: zendesk ticket creation replays its key; an update reaches the incremental export" {
+	auth="Authorization: Basic $(printf '%s' 'agent@sgp-sandbox.example/token:zd_sgp_sandbox_token' | base64 | tr -d '\n')"
+	start=$(curl -sf -H "$auth" "$SBX/zendesk/api/v2/incremental/tickets/cursor.json?start_time=0" | jget 'd["after_cursor"]')
+	body='{"ticket":{"subject":"Credit approved","comment":{"body":"We credited 12.50 USD."},"custom_fields":[{"id":360001234567,"value":"12.50"}]}}'
+	new() { curl -s -D "$T/h" -H "$auth" -H 'Idempotency-Key: zd-1' -H 'Content-Type: application/json' -d "$1" \
+		"$SBX/zendesk/api/v2/tickets.json"; }
+	id1=$(new "$body" | jget 'd["ticket"]["id"]')
+	grep -q '^HTTP/1.1 201' "$T/h"
+	id2=$(new "$body" | jget 'd["ticket"]["id"]')
+	[ "$id1" = "$id2" ]
+	grep -qi '^x-idempotency-lookup: hit' "$T/h"
+	run curl -s -w ' %{http_code}' -X PUT -H "$auth" -H 'Content-Type: application/json' \
+		-d '{"ticket":{"status":"bogus"}}' "$SBX/zendesk/api/v2/tickets/1001.json"
+	assert_output --regexp '"error":"RecordInvalid".* 422$'
+	run curl -sf -X PUT -H "$auth" -H 'Content-Type: application/json' \
+		-d '{"ticket":{"status":"solved","comment":{"body":"Credited","public":false}}}' \
+		"$SBX/zendesk/api/v2/tickets/1001.json"
+	[ "$(jget 'd["ticket"]["status"]' <<<"$output")" = solved ]
+	run curl -sf -H "$auth" "$SBX/zendesk/api/v2/incremental/tickets/cursor.json?cursor=$start"
+	[ "$(jget 'sorted(t["id"] for t in d["tickets"])' <<<"$output")" = "[1001, $id1]" ]
+}
+
+@test "sandbox: servicenow PATCH moves sys_updated_on and sys_mod_count" {
+	u=sgp.integration:sgp-sandbox-pass
+	url="$SBX/servicenow/api/now/table/sn_customerservice_case"
+	read -r id count < <(curl -sf -u "$u" "$url?sysparm_limit=1&sysparm_fields=sys_id,sys_mod_count" |
+		jget 'd["result"][0]["sys_id"] + " " + d["result"][0]["sys_mod_count"]')
+	run curl -sf -u "$u" -X PATCH -H 'Content-Type: application/json' -d '{"state":"6","work_notes":"Credit issued"}' "$url/$id"
+	[ "$(jget '(d["result"]["state"], d["result"]["active"], d["result"]["sys_mod_count"], d["result"]["sys_updated_on"])' <<<"$output")" = \
+		"('6', 'false', '$((count + 1))', '2026-11-01 12:00:01')" ]
+	run curl -s -u "$u" -X PATCH -H 'Content-Type: application/json' -d '{"number":"CS9"}' "$url/$id"
+	assert_output --partial "is not writable"
+	run curl -sf -u "$u" "$url?sysparm_query=sys_updated_on%3E2026-11-01%2012:00:00&sysparm_fields=sys_id"
+	assert_output "{\"result\":[{\"sys_id\":\"$id\"}]}"
+}
+
+@test "sandbox: netsuite upsert by external id creates, then updates; a posted invoice shows in SuiteQL" {
+	run client ns PUT "/services/rest/record/v1/customer/eid:cus_sgp_new_1" --body '{"companyName":"Neue Kunde GmbH","email":"ap@neue.example"}'
+	assert_line -n 0 204
+	loc=$(sed -n 2p <<<"$output" | jget 'd["Location"]')
+	run client ns PUT "/services/rest/record/v1/customer/eid:cus_sgp_new_1" --body '{"companyName":"Neue Kunde AG"}'
+	assert_line -n 0 204
+	[ "$(sed -n 2p <<<"$output" | jget 'd["Location"]')" = "$loc" ]
+	id=${loc##*/}
+	run client ns GET "/services/rest/record/v1/customer/$id"
+	assert_output --partial '"companyName":"Neue Kunde AG"'
+	assert_output --partial '"email":"ap@neue.example"'
+	body='{"entity":{"id":"'$id'"},"tranDate":"2026-11-02","externalId":"in_sgp_new_1","item":{"items":[{"item":{"id":"102"},"quantity":3,"rate":49.0}]}}'
+	run client ns POST /services/rest/record/v1/invoice --body "$body"
+	assert_line -n 0 204
+	run client ns POST "/services/rest/query/v1/suiteql" --header "Prefer: transient" \
+		--body "{\"q\":\"SELECT id, foreigntotal, status FROM transaction WHERE externalid = 'in_sgp_new_1'\"}"
+	assert_line -n 0 200
+	[ "$(sed -n 3p <<<"$output" | jget '[(r["foreigntotal"], r["status"]) for r in d["items"]]')" = "[('147', 'CustInvc:A')]" ]
+	run client ns POST /services/rest/record/v1/invoice --body "$body"
+	assert_output --partial '"o:errorCode":"DUP_RCRD"'
+	run client ns POST /services/rest/record/v1/invoice --body '{"entity":{"id":"'$id'"},"item":{"items":[{"item":{"id":"102"},"amount":"12.50"}]}}'
+	assert_output --partial "The value must be a number"
+}
+
+@test "sandbox: chargebee credit note POST replays chargebee-idempotency-key and lowers what is due" {
+	u=test_sgp_sandbox_chargebee:
+	read -r inv due < <(curl -sf -u "$u" "$SBX/chargebee/api/v2/invoices?limit=1&status%5Bis%5D=payment_due" |
+		jget 'd["list"][0]["invoice"]["id"] + " " + str(d["list"][0]["invoice"]["amount_due"])')
+	post() { curl -s -H 'chargebee-idempotency-key: cb-1' -u "$u" -d "reference_invoice_id=$inv" \
+		-d type=adjustment -d reason_code=waiver "$@" "$SBX/chargebee/api/v2/credit_notes"; }
+	id1=$(post -d total=100 | jget 'd["credit_note"]["id"]')
+	id2=$(post -d total=100 | jget 'd["credit_note"]["id"]')
+	[ "$id1" = "$id2" ]
+	run curl -sf -u "$u" "$SBX/chargebee/api/v2/invoices/$inv"
+	[ "$(jget 'd["invoice"]["amount_due"]' <<<"$output")" -eq $((due - 100)) ]
+	run post -d total=101
+	assert_output --partial '"error_code":"idempotency_key_mismatch"'
+}
+
 # ---- idempotency, faults, the request log ----
 
 @test "sandbox: stripe credit note POST replays its Idempotency-Key; other parameters are refused" {
@@ -695,6 +797,10 @@ PY
 	assert_output '[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}] 403'
 	run curl -s -X POST "$SBX/_sandbox/faults" -d '{"path_prefix":"/zendesk","kind":"teapot"}'
 	assert_output --partial "unknown fault kind"
+	run curl -s -w ' %{http_code}' -X POST "$SBX/_sandbox/faults" -d '{"path_prefix":"/zendesk","kind":"429","delay_ms":5}'
+	assert_output '{"error":"delay_ms applies to kind slow only"} 400'
+	run curl -s -w ' %{http_code}' -X POST "$SBX/_sandbox/faults" -d '{"path_prefix":"/zendesk","kind":"429","colour":"red"}'
+	assert_output '{"error":"unknown fault field colour"} 400'
 }
 
 @test "sandbox: 503, malformed, slow, reset and hangup faults" {

@@ -187,7 +187,7 @@ def b64d(s):
 
 def parse_int(s, lo=None, hi=None):
     """A decimal integer within [lo, hi], or ValueError."""
-    if s is None or not s.strip().lstrip("-").isdigit():
+    if not isinstance(s, str) or not s.strip().lstrip("-").isdigit():
         raise ValueError(s)
     n = int(s)
     if lo is not None and n < lo:

@@ -111,6 +111,12 @@ class Fault:
             raise ControlError(400, "unknown fault kind %r (a 4xx/5xx status or one of %s)"
                                % (kind, ", ".join(NAMED_FAULTS)))
         self.kind = kind
+        for field, kinds in (("delay_ms", ("slow",)), ("body_bytes", ("reset",))):
+            if field in spec and kind not in kinds:
+                raise ControlError(400, "%s applies to kind %s only" % (field, " or ".join(kinds)))
+        if ("retry_after" in spec or "retry_after_format" in spec) and not (
+                kind.isdigit() or kind == "rate_limit"):
+            raise ControlError(400, "retry_after applies to status and rate_limit faults only")
         self.count = self._int(spec, "count", 1, 1)
         self.skip = self._int(spec, "skip", 0, 0)
         self.retry_after_given = "retry_after" in spec
@@ -386,7 +392,7 @@ class Sandbox:
                     continue
                 if prefix and not e["path"].startswith(prefix):
                     continue
-                out.append(e)
+                out.append(dict(e))
             return {"requests": out, "count": len(out)}
 
     def streams(self):

@@ -453,12 +453,12 @@ class World:
             "salesforce": sf_id("800", self.next_id("sf-800", 40000, 5)),
             "contract_number": "%08d" % (100 + n),
             "subscription": ("sub_1" + _rid(r, 23)) if c["billing"] == "stripe" else _rid(r, 16),
-            "revrec": "rs_" + _rid(r, 24, HEX),
         }
+        schedule_id = "rs_" + _rid(r, 24, HEX)
         self._put("contract", k, systems)
         k["opportunity"] = self._opportunity(c, k, r, open_deal=False, systems=None if systems is None
                                              else ({"salesforce", "hubspot"} & set(systems)))
-        k["schedule"] = self._schedule(k, systems=None if systems is None
+        k["schedule"] = self._schedule(k, schedule_id, systems=None if systems is None
                                        else ({"revrec"} & set(systems)))
         return k
 
@@ -497,7 +497,7 @@ class World:
         }
         return self._put("opportunity", o, systems)
 
-    def _schedule(self, k, systems=None):
+    def _schedule(self, k, schedule_id, systems=None):
         total = k["tcv"]
         term = k["term"]
         each, rem = divmod(total, term)
@@ -512,7 +512,7 @@ class World:
             "contract": k, "customer": k["customer"], "currency": k["currency"],
             "total": total, "entries": entries, "version": 1,
             "created": k["start"], "updated": k["start"] + 3600,
-            "ids": {"revrec": k["ids"]["revrec"]},
+            "ids": {"revrec": schedule_id},
         }
         return self._put("schedule", s, systems)
 

@@ -12,9 +12,12 @@ refused(), rate_limited(), server_error() and malformed_body() are also
 what the fault injector sends, so an injected 429 looks like the vendor's.
 """
 
+import collections
 import hashlib
 import json
+import math
 import re
+import time
 
 from httpkit import ApiError, Response, json_response
 
@@ -66,6 +69,40 @@ class Table:
 
     def __len__(self):
         return len(self.rows)
+
+
+class RateWindow:
+    """Requests counted over a sliding window, for vendors that report their
+    rate limits in response headers.  The sandbox reports; it does not
+    throttle (a rate-limit fault does that, on demand)."""
+
+    def __init__(self, limit, seconds):
+        self.limit = limit
+        self.seconds = seconds
+        self.hits = collections.deque()
+        self.total = 0
+
+    def _trim(self, now):
+        while self.hits and now - self.hits[0] >= self.seconds:
+            self.hits.popleft()
+
+    def hit(self):
+        now = time.monotonic()
+        self._trim(now)
+        self.hits.append(now)
+        self.total += 1
+
+    def remaining(self):
+        self._trim(time.monotonic())
+        return max(self.limit - len(self.hits), 0)
+
+    def reset_in(self):
+        """Whole seconds until the oldest counted request leaves the window."""
+        now = time.monotonic()
+        self._trim(now)
+        if not self.hits:
+            return 0
+        return max(1, math.ceil(self.seconds - (now - self.hits[0])))
 
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -259,9 +296,6 @@ class Vendor:
 
     def idem_mismatch(self, req, key):
         return self.error(422, "Idempotency key %s was used with other parameters" % key)
-
-    def bad_json(self, req):
-        return self.error(400, "The request body is not valid JSON")
 
 
 def all_vendor_classes():

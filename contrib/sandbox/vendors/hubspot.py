@@ -22,14 +22,12 @@ with RATE_LIMIT and the remaining count at 0.
 
 import base64
 import binascii
-import collections
 import decimal
-import time
 import uuid
 
 import world as W
-from httpkit import ApiError, Response, dumps, json_response, parse_int, url
-from vendors import Vendor
+from httpkit import ApiError, Response, json_response, parse_int, url
+from vendors import RateWindow, Vendor
 
 OBJECTS = ("deals", "companies")
 DEFAULTS = {"deals": ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
@@ -41,7 +39,7 @@ STAGES = {"Prospecting": "appointmentscheduled", "Qualification": "qualifiedtobu
           "Negotiation/Review": "contractsent", "Closed Won": "closedwon", "Closed Lost": "closedlost"}
 DATE_PROPS = {"closedate", "createdate", "hs_lastmodifieddate"}
 NUM_PROPS = {"amount", "hs_object_id"}
-WINDOW_MS = 10000
+WINDOW_S = 10
 WINDOW_MAX = 190
 DAILY = 250000
 
@@ -58,8 +56,7 @@ class HubSpot(Vendor):
     ]
 
     def clear(self):
-        self.window = collections.deque()
-        self.today = 0
+        self.window = RateWindow(WINDOW_MAX, WINDOW_S)
 
     # ---- rendering ----
 
@@ -112,19 +109,11 @@ class HubSpot(Vendor):
 
     # ---- rate-limit headers ----
 
-    def _count(self):
-        now = time.monotonic() * 1000
-        while self.window and now - self.window[0] > WINDOW_MS:
-            self.window.popleft()
-        self.window.append(now)
-        self.today += 1
-
     def _headers(self, resp, remaining=None):
-        used = len(self.window)
-        rem = max(WINDOW_MAX - used, 0) if remaining is None else remaining
+        rem = self.window.remaining() if remaining is None else remaining
         for k, v in (("X-HubSpot-RateLimit-Daily", DAILY),
-                     ("X-HubSpot-RateLimit-Daily-Remaining", max(DAILY - self.today, 0)),
-                     ("X-HubSpot-RateLimit-Interval-Milliseconds", WINDOW_MS),
+                     ("X-HubSpot-RateLimit-Daily-Remaining", max(DAILY - self.window.total, 0)),
+                     ("X-HubSpot-RateLimit-Interval-Milliseconds", WINDOW_S * 1000),
                      ("X-HubSpot-RateLimit-Max", WINDOW_MAX),
                      ("X-HubSpot-RateLimit-Remaining", rem),
                      ("X-HubSpot-RateLimit-Secondly", WINDOW_MAX // 10),
@@ -133,7 +122,7 @@ class HubSpot(Vendor):
         return resp
 
     def handle(self, req):
-        self._count()
+        self.window.hit()
         return self._headers(super().handle(req))
 
     # ---- errors ----
@@ -160,7 +149,7 @@ class HubSpot(Vendor):
                           category="INVALID_AUTHENTICATION")
 
     def rate_limited(self, req, retry_after):
-        self._count()
+        self.window.hit()
         r = json_response(429, {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                                 "errorType": "RATE_LIMIT", "correlationId": self._corr(),
                                 "policyName": "TEN_SECONDLY_ROLLING", "groupName": "sgp-sandbox"})

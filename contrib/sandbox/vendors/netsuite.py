@@ -641,10 +641,13 @@ class NetSuite(Vendor):
                                           "invalid field name: %s." % k, code="INVALID_FIELD", path=k))
         rec = dict(old) if old else {"id": rid}
         for k, v in body.items():
-            if k.startswith(("custbody", "custentity")) or k in ("memo", "externalId", "email", "entityId",
-                                                                 "companyName", "defaultAddress"):
+            if k.startswith(("custbody", "custentity")):
                 if v is not None and not isinstance(v, (str, int, float, bool)):
                     raise self._invalid(k, v)
+                rec[k] = v
+            elif k in ("memo", "externalId", "email", "entityId", "companyName", "defaultAddress"):
+                if v is not None and not isinstance(v, str):
+                    raise self._invalid(k, v, "The value must be a string")
                 rec[k] = v
         if rtype == "customer":
             if not (rec.get("companyName") or "").strip():
@@ -689,6 +692,9 @@ class NetSuite(Vendor):
                 raise self._invalid("createdFrom", cf.get("id") if isinstance(cf, dict) else cf)
             if irow.rec["entity"]["id"] != crow.id:
                 raise self._invalid("createdFrom", cf["id"], "The invoice belongs to another customer")
+            if irow.rec["currency"]["id"] != CURRENCY_IDS[cur]:
+                raise self._invalid("currency", body.get("currency", cur.upper()),
+                                    "The invoice is in %s" % irow.rec["currency"]["refName"])
             rec["createdFrom"] = _ref("invoice", irow.id, "Invoice #%s" % irow.rec["tranId"])
         if "item" in body or old is None:
             it = body.get("item")

@@ -17,7 +17,12 @@ SOQL: GET /services/data/vNN.N/query?q=SELECT ... (and queryAll)
   Page size: Sforce-Query-Options: batchSize=N (clamped to 200..2000, as
   Salesforce does), else --salesforce-batch-size (default 2000).
   Datetimes are 2026-11-01T12:00:00.000+0000, dates 2026-11-01, money floats.
-Records: GET /services/data/vNN.N/sobjects/OBJECT/ID.
+Records: GET /services/data/vNN.N/sobjects/OBJECT/ID;
+  PATCH it with a JSON object of fields -> 204 No Content.  Values are
+  checked against the field types (dates "YYYY-MM-DD", numbers, booleans,
+  references to existing records); system and formula fields are
+  read-only (INVALID_FIELD_FOR_INSERT_UPDATE).  LastModifiedDate and
+  SystemModstamp move on.
 Errors are JSON arrays [{"message","errorCode"}]; "too many requests" is
 403 REQUEST_LIMIT_EXCEEDED (fault kind rate_limit).
 """
@@ -31,7 +36,7 @@ import time
 
 import sqlish
 import world as W
-from httpkit import ApiError, json_response
+from httpkit import ApiError, Response, dumps, json_response
 from vendors import Vendor, stable_id
 
 API = r"/services/data/(v\d+\.\d)"
@@ -72,6 +77,8 @@ PROBABILITY = {"Prospecting": 10.0, "Qualification": 20.0, "Needs Analysis": 30.
                "Proposal/Price Quote": 50.0, "Negotiation/Review": 75.0, "Closed Won": 100.0,
                "Closed Lost": 0.0}
 LOCATOR_IDLE = 15 * 60
+READ_ONLY = {"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "ActivatedDate",
+             "ContractNumber", "IsClosed", "IsWon"}
 
 
 class Salesforce(Vendor):
@@ -85,6 +92,7 @@ class Salesforce(Vendor):
         ("GET", API + r"/queryAll/?", "query"),
         ("GET", API + r"/query/(01g[A-Za-z0-9]{12,15})-(\d+)", "more"),
         ("GET", API + r"/sobjects/(\w+)/(\w+)", "sobject"),
+        ("PATCH", API + r"/sobjects/(\w+)/(\w+)", "patch_sobject"),
     ]
 
     def __init__(self, sandbox):
@@ -478,3 +486,79 @@ class Salesforce(Vendor):
         cols = [([f], f, t) for f, t in SCHEMA[name]]
         return json_response(200, self._shape(name, version, row.rec, cols))
 
+
+    # ---- writes ----
+
+    def patch_sobject(self, req, version, obj, oid):
+        name = next((o for o in SCHEMA if o.lower() == obj.lower()), None)
+        if name is None:
+            return self.error(404, "The requested resource does not exist", code="NOT_FOUND")
+        row = self.table(name).get(oid)
+        if row is None:
+            return self.error(404, "Provided external ID field does not exist or is not accessible: %s"
+                              % oid, code="NOT_FOUND")
+        try:
+            body = req.json()
+        except ValueError:
+            return self.error(400, "Unexpected character: was expecting a JSON value", code="JSON_PARSER_ERROR")
+        if not isinstance(body, dict) or not body:
+            return self.error(400, "The request body must be a JSON object of fields", code="JSON_PARSER_ERROR")
+        types = {f.lower(): (f, t) for f, t in SCHEMA[name]}
+        changes = {}
+        for key, value in body.items():
+            hit = types.get(key.lower())
+            if hit is None:
+                return self.error(400, "No such column '%s' on sobject of type %s" % (key, name),
+                                  code="INVALID_FIELD")
+            field, typ = hit
+            if field in READ_ONLY:
+                return self.error(400, "Unable to create/update fields: %s. Please check the security "
+                                  "settings of this field and verify that it is read/write for your "
+                                  "profile or permission set." % field,
+                                  code="INVALID_FIELD_FOR_INSERT_UPDATE", fields=[field])
+            try:
+                changes[field] = self._typed(typ, value, field)
+            except ValueError:
+                return self.error(400, "Cannot deserialize instance of %s from %s value %s or request may "
+                                  "be missing a required field" % (TYPE_NAMES[typ], type(value).__name__,
+                                                                    dumps(value)), code="JSON_PARSER_ERROR")
+            if typ == "reference" and changes[field] is not None:
+                target = {"AccountId": "Account", "ContractId": "Contract"}[field]
+                if self.table(target).get(changes[field]) is None:
+                    return self.error(400, "%s ID: id value of incorrect type: %s" % (target, value),
+                                      code="MALFORMED_ID", fields=[field])
+        now = self.sb.world.tick(1)
+        row.rec.update(changes)
+        if name == "Opportunity" and "StageName" in changes:
+            row.rec["IsClosed"] = changes["StageName"] in ("Closed Won", "Closed Lost")
+            row.rec["IsWon"] = changes["StageName"] == "Closed Won"
+        row.rec["LastModifiedDate"] = row.rec["SystemModstamp"] = now
+        req.mutated = True
+        return Response(204)
+
+    @staticmethod
+    def _typed(typ, value, field):
+        """A JSON value as the stored value of a field of type typ; ValueError if it does not fit."""
+        if value is None:
+            return None
+        if typ in ("string", "id", "reference"):
+            if not isinstance(value, str):
+                raise ValueError(field)
+            return value
+        if typ == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError(field)
+            return value
+        if typ in ("double", "int"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(field)
+            if typ == "int" and not float(value).is_integer():
+                raise ValueError(field)
+            return int(value) if typ == "int" else float(value)
+        if not isinstance(value, str):
+            raise ValueError(field)
+        if typ == "date":
+            if len(value) != 10:
+                raise ValueError(field)
+            return W.parse_time(value)
+        return int(W.parse_time(value))

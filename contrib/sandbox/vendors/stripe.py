@@ -35,6 +35,9 @@ LISTS = {
     "invoices": ("invoices", "invoice", {"created", "customer", "status", "subscription"}),
     "credit_notes": ("credit_notes", "credit_note", {"created", "customer", "invoice"}),
 }
+STATUSES = {"invoices": ("draft", "open", "paid", "uncollectible", "void"),
+            "subscriptions": ("active", "all", "canceled", "ended", "incomplete", "incomplete_expired",
+                              "past_due", "paused", "trialing", "unpaid")}
 EXPANDABLE = {"customers": set(), "subscriptions": {"data.customer"},
               "invoices": {"data.customer", "data.subscription"},
               "credit_notes": {"data.customer", "data.invoice"}}
@@ -308,6 +311,10 @@ class Stripe(Vendor):
                                               param="expand"))
                 expand.append(value)
             else:
+                if base == "status" and value not in STATUSES[resource]:
+                    raise ApiError(self.error(400, "Invalid status: must be one of %s"
+                                              % ", ".join(STATUSES[resource]), param="status",
+                                              code="parameter_invalid_string"))
                 params[base] = value
         limit = 10
         if "limit" in params:
@@ -332,9 +339,15 @@ class Stripe(Vendor):
                 t = r["created"]
                 if not {"eq": t == v, "gt": t > v, "gte": t >= v, "lt": t < v, "lte": t <= v}[op]:
                     return False
-            for f in ("customer", "status", "subscription", "invoice", "email"):
+            for f in ("customer", "subscription", "invoice", "email"):
                 if f in params and r.get(f) != params[f]:
                     return False
+            status = params.get("status")
+            if status == "ended":
+                if r["status"] not in ("canceled", "incomplete_expired"):
+                    return False
+            elif status not in (None, "all") and r["status"] != status:
+                return False
             if "price" in params and not any(it["price"]["id"] == params["price"]
                                              for it in r["items"]["data"]):
                 return False
@@ -428,6 +441,10 @@ class Stripe(Vendor):
         if "invoice" not in p:
             raise ApiError(self.error(400, "Missing required param: invoice.", param="invoice",
                                       code="parameter_missing"))
+        for k in ("invoice", "memo", "reason"):
+            if k in p and not isinstance(p[k], str):
+                raise ApiError(self.error(400, "Invalid string: %s" % k, param=k,
+                                          code="parameter_invalid_string"))
         row = self.table("invoices").get(p["invoice"])
         if row is None:
             raise ApiError(self.error(400, "No such invoice: '%s'" % p["invoice"], param="invoice",
@@ -544,6 +561,10 @@ class Stripe(Vendor):
             if k not in ("name", "email", "description", "metadata", "address", "phone"):
                 raise ApiError(self.error(400, "Received unknown parameter: %s" % k, param=k,
                                           code="parameter_unknown"))
+        for k in ("name", "email", "description", "phone"):
+            if k in p and not isinstance(p[k], str):
+                raise ApiError(self.error(400, "Invalid string: %s" % k, param=k,
+                                          code="parameter_invalid_string"))
         meta = p.get("metadata") or {}
         addr = p.get("address") or {}
         if not isinstance(meta, dict) or not isinstance(addr, dict):

@@ -29,7 +29,7 @@ import json
 
 import world as W
 from httpkit import ApiError, b64d, b64e, dumps, json_response, parse_int, url
-from vendors import Vendor
+from vendors import RateWindow, Vendor
 
 CREDIT_AMOUNT = 360001234567
 CREDIT_CURRENCY = 360001234568
@@ -49,6 +49,7 @@ FIELDS = [
      "custom_field_options": [{"name": r.replace("_", " ").capitalize(), "value": r}
                               for r, _ in W.CREDIT_REASONS]},
 ]
+RATE_LIMIT = 700  # requests a minute, the Zendesk Suite Professional limit
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 SORTS = ("id", "updated_at", "created_at")
@@ -68,6 +69,21 @@ class Zendesk(Vendor):
         ("GET", r"/api/v2/incremental/tickets/cursor(?:\.json)?", "incremental"),
         ("GET", r"/api/v2/ticket_fields(?:\.json)?", "ticket_fields"),
     ]
+
+    def clear(self):
+        self.window = RateWindow(RATE_LIMIT, 60)
+
+    def _rate_headers(self, resp, remaining=None):
+        rem = self.window.remaining() if remaining is None else remaining
+        for k, v in (("x-rate-limit", RATE_LIMIT), ("x-rate-limit-remaining", rem),
+                     ("ratelimit-limit", RATE_LIMIT), ("ratelimit-remaining", rem),
+                     ("ratelimit-reset", self.window.reset_in())):
+            resp.set_header(k, str(v))
+        return resp
+
+    def handle(self, req):
+        self.window.hit()
+        return self._rate_headers(super().handle(req))
 
     # ---- rendering (stored without "url", which depends on the Host) ----
 
@@ -145,8 +161,10 @@ class Zendesk(Vendor):
         return r
 
     def rate_limited(self, req, retry_after):
-        r = json_response(429, {"error": "APIRateLimitExceeded",
-                                "description": "Number of allowed API requests per minute exceeded"})
+        self.window.hit()
+        r = self._rate_headers(json_response(429, {"error": "APIRateLimitExceeded",
+                                                   "description": "Number of allowed API requests per minute exceeded"}),
+                               remaining=0)
         if retry_after is not None:
             r.set_header("Retry-After", retry_after)
         return r
