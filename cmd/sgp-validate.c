@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,45 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool json_logs;   /* --log-format json */
+
+/* A message on standard error: the house style in text, a JSON log line
+ * with --log-format json.  ALWAYS: what the user asked for (--count),
+ * shown whatever the log level. */
+static void vsay(enum sgp_log_level level, bool always, const char *fmt, va_list ap)
+{
+	char msg[8192];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (json_logs)
+		sgp_log(always && level < sgp_log_get_level() ? sgp_log_get_level() : level, "%s", msg);
+	else if (always || level >= SGP_LOG_WARN || level >= sgp_log_get_level())
+		fprintf(stderr, "%s: %s\n", sgp_progname, msg);
+}
+
+static void say(enum sgp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(enum sgp_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(level, false, fmt, ap);
+	va_end(ap);
+}
+
+/* The counts: always with --count, else as a debug message (-v). */
+static void say_counts(bool count, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say_counts(bool count, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(count ? SGP_LOG_INFO : SGP_LOG_DEBUG, count, fmt, ap);
+	va_end(ap);
+}
+
 static void line_fn(void *worker, const char *line, size_t len, unsigned long long lineno,
 		    sgp_pipe_out *o)
 {
@@ -126,12 +167,12 @@ static int run_validate(sgp_validator *v, const struct sgp_cli *cli, const char 
 
 	if (schema_file) {
 		if (sgp_validator_use_schema(v, schema_file, &err) < 0) {
-			sgp_warn("%s", err);
+			say(SGP_LOG_ERROR, "%s", err);
 			free(err);
 			return SGP_EXIT_USAGE;
 		}
 	} else if (sgp_validator_load_types(v, &err) < 0) {
-		sgp_warn("%s", err);
+		say(SGP_LOG_ERROR, "%s", err);
 		free(err);
 		return SGP_EXIT_USAGE;
 	}
@@ -142,7 +183,7 @@ static int run_validate(sgp_validator *v, const struct sgp_cli *cli, const char 
 
 		readers[i] = sgp_reader_open(path);
 		if (readers[i] == NULL) {
-			sgp_warn("cannot open '%s': %s", path, strerror(errno));
+			say(SGP_LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
 			rc = SGP_EXIT_USAGE;
 			goto out;
 		}
@@ -156,7 +197,7 @@ static int run_validate(sgp_validator *v, const struct sgp_cli *cli, const char 
 	conf.arg = v;
 	for (i = 0; i < nreaders; i++) {
 		if (sgp_pipe_run(&conf, readers[i], out, rej, totals) < 0) {
-			sgp_warn("cannot read '%s': %s", sgp_reader_name(readers[i]), strerror(errno));
+			say(SGP_LOG_ERROR, "cannot read '%s': %s", sgp_reader_name(readers[i]), strerror(errno));
 			rc = SGP_EXIT_SYSTEM;
 			break;
 		}
@@ -169,16 +210,15 @@ static int run_validate(sgp_validator *v, const struct sgp_cli *cli, const char 
 	stats = sgp_validator_stats(totals);
 	sgp_cli_write_stats(cli, stats);
 	json_decref(stats);
-	if (count)
-		fprintf(stderr, "%s: %llu in, %llu out (%llu unchecked), %llu rejected "
-			"(%llu parse, %llu schema, %llu unknown_type), %llu state\n", sgp_progname,
-			(unsigned long long)totals[SGP_VALC_IN], (unsigned long long)totals[SGP_VALC_OUT],
-			(unsigned long long)totals[SGP_VALC_UNCHECKED],
-			(unsigned long long)totals[SGP_VALC_REJECTED],
-			(unsigned long long)totals[SGP_VALC_REJ_PARSE],
-			(unsigned long long)totals[SGP_VALC_REJ_SCHEMA],
-			(unsigned long long)totals[SGP_VALC_REJ_UNKNOWN],
-			(unsigned long long)totals[SGP_VALC_STATE]);
+	say_counts(count, "%llu in, %llu out (%llu unchecked), %llu rejected "
+		   "(%llu parse, %llu schema, %llu unknown_type), %llu state",
+		   (unsigned long long)totals[SGP_VALC_IN], (unsigned long long)totals[SGP_VALC_OUT],
+		   (unsigned long long)totals[SGP_VALC_UNCHECKED],
+		   (unsigned long long)totals[SGP_VALC_REJECTED],
+		   (unsigned long long)totals[SGP_VALC_REJ_PARSE],
+		   (unsigned long long)totals[SGP_VALC_REJ_SCHEMA],
+		   (unsigned long long)totals[SGP_VALC_REJ_UNKNOWN],
+		   (unsigned long long)totals[SGP_VALC_STATE]);
 	if (rc == SGP_EXIT_OK && totals[SGP_VALC_REJECTED] > 0)
 		rc = SGP_EXIT_REJECTS;
 out:
@@ -224,17 +264,17 @@ static json_t *compat_load(sgp_compat_docs *docs, const char *arg, char **uri)
 			*uri = xstrdup(arg);
 			return json_incref((json_t *)known);
 		}
-		sgp_warn("cannot open '%s': %s", arg, strerror(errno));
+		say(SGP_LOG_ERROR, "cannot open '%s': %s", arg, strerror(errno));
 		return NULL;
 	}
 	doc = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	fclose(f);
 	if (doc == NULL) {
-		sgp_warn("'%s': line %d column %d: %s", arg, je.line, je.column, je.text);
+		say(SGP_LOG_ERROR, "'%s': line %d column %d: %s", arg, je.line, je.column, je.text);
 		return NULL;
 	}
 	if (!json_is_object(doc) && !json_is_boolean(doc)) {
-		sgp_warn("'%s': a schema is a JSON object or a boolean", arg);
+		say(SGP_LOG_ERROR, "'%s': a schema is a JSON object or a boolean", arg);
 		json_decref(doc);
 		return NULL;
 	}
@@ -273,7 +313,7 @@ static sgp_compat_docs *load_docs(const char *const *dirs, size_t ndirs, const c
 	free(installed);
 	return docs;
 fail:
-	sgp_warn("%s", err);
+	say(SGP_LOG_ERROR, "%s", err);
 	free(err);
 	free(installed);
 	sgp_compat_docs_free(docs);
@@ -312,13 +352,12 @@ static int run_compat(const char *const *dirs, size_t ndirs, const char *const *
 		}
 	}
 	sgp_writer_flush(out);
-	if (count)
-		fprintf(stderr, "%s: %zu breaking, %zu compatible changes\n", sgp_progname,
-			rep.nbreaking, rep.n - rep.nbreaking);
+	say_counts(count, "%zu breaking, %zu compatible changes", rep.nbreaking,
+		   rep.n - rep.nbreaking);
 	rc = rep.nbreaking ? SGP_EXIT_REJECTS : SGP_EXIT_OK;
 	goto out;
 fail:
-	sgp_warn("%s", err ? err : "cannot compare the schemas");
+	say(SGP_LOG_ERROR, "%s", err ? err : "cannot compare the schemas");
 out:
 	free(err);
 	free(ouri);
@@ -342,7 +381,7 @@ static int run_mapping(sgp_validator *v, const char *const *dirs, size_t ndirs,
 	int i, bad = 0, rc;
 
 	if (sgp_validator_load_types(v, &err) < 0) {
-		sgp_warn("%s", err);
+		say(SGP_LOG_ERROR, "%s", err);
 		free(err);
 		return SGP_EXIT_USAGE;
 	}
@@ -355,7 +394,7 @@ static int run_mapping(sgp_validator *v, const char *const *dirs, size_t ndirs,
 		sgp_buf_reset(&msgs);
 		if (sgp_maplint_file(v, docs, files[i], &msgs, &res, &err) < 0) {
 			sgp_writer_flush(out);
-			sgp_warn("%s", err);
+			say(SGP_LOG_ERROR, "%s", err);
 			free(err);
 			bad = -1;
 			break;
@@ -406,6 +445,8 @@ int main(int argc, char **argv)
 	memset(&vo, 0, sizeof vo);
 	vo.js.default_dialect = JS_DRAFT_2020_12;
 	while ((opt = getopt_long(argc, argv, "hcj:s:vq", longopts, NULL)) != -1) {
+		if (opt == SGP_OPT_LOG_FORMAT)
+			json_logs = strcmp(optarg, "json") == 0;
 		if (opt == 'j')
 			given |= GIVEN_JOBS;
 		else if (opt == SGP_OPT_REJECTS)
@@ -495,7 +536,7 @@ int main(int argc, char **argv)
 	}
 	v = sgp_validator_new(&vo, &err);
 	if (v == NULL) {
-		sgp_warn("%s", err);
+		say(SGP_LOG_ERROR, "%s", err);
 		free(err);
 		rc = SGP_EXIT_USAGE;
 		goto out;

@@ -245,6 +245,18 @@ assert s == {"in": 3, "out": 1, "rejected": 2, "state": 0, "unchecked": 0,
              "rejected_by_reason": {"parse": 1, "schema": 0, "unknown_type": 1}}, s'
 }
 
+@test "--log-format json: messages and counts as JSON log lines" {
+	run sgp-validate --log-format json /nonexistent/input.ndjson
+	[ "$status" -eq 2 ]
+	python3 -c 'import json,sys; m=json.loads(sys.argv[1]); assert m["level"]=="error" and m["tool"]=="sgp-validate" and "cannot open" in m["msg"], m' "$output"
+	invoice >in.ndjson
+	run --separate-stderr sgp-validate -c --log-format json in.ndjson
+	assert_success
+	python3 -c 'import json,sys; m=json.loads(sys.argv[1]); assert m["msg"].startswith("1 in, 1 out"), m' "$stderr"
+	run --separate-stderr sgp-validate -v in.ndjson
+	[[ "$stderr" == *"1 in, 1 out (0 unchecked)"* ]]
+}
+
 @test "several input files: line numbers per file, the file named in rejects" {
 	invoice >a.ndjson
 	printf '\n\nbad\n' >b.ndjson
