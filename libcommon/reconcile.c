@@ -1452,7 +1452,8 @@ int rec_run(const struct rec_config *c, const char *left, const char *right,
 	finish(&e, &lv);
 	if (e.nruns)
 		merge_all(&e);
-	qsort(res->totals, res->ntotals, sizeof *res->totals, total_cmp);
+	if (res->ntotals > 1)
+		qsort(res->totals, res->ntotals, sizeof *res->totals, total_cmp);
 	{
 		const struct rec_counts *k = &res->counts;
 		status = k->mismatched || k->missing_left || k->missing_right || k->duplicate_keys ||
