@@ -320,6 +320,21 @@ assert s == {"in": 3, "out": 1, "rejected": 2, "state": 0, "unchecked": 0,
 	assert_output --partial "cannot open '/nonexistent/schema.json'"
 }
 
+@test "an installed event schema that does not compile is exit 2, naming it" {
+	mkdir cyc
+	echo '{"$id":"urn:sgp:schema:acme.loop/1","$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}' \
+		>cyc/acme.loop.1.json
+	invoice >in.ndjson
+	run sgp-validate -s cyc in.ndjson
+	[ "$status" -eq 2 ]
+	assert_line "sgp-validate: schema 'urn:sgp:schema:acme.loop/1' does not compile"
+	assert_line --partial 'reference cycle'
+	echo '{"$id":"urn:sgp:schema:acme.bad/1","properties":{"a":{"pattern":"(("}}}' >cyc/acme.loop.1.json
+	run sgp-validate -s cyc in.ndjson
+	[ "$status" -eq 2 ]
+	assert_line --partial 'invalid regular expression'
+}
+
 @test "--map-uri resolves a URI prefix to a directory; without it the reference is an error" {
 	printf '{"sku":"ABC-123"}\n{"sku":"abc"}\n' >in.ndjson
 	run sgp-validate --schema "$VF/schemas/remote-ref.json" in.ndjson
