@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"                     [-t SPEC]... [-a SIDE] [--left-format FMT] [--right-format FMT]\n"
 	"                     [-f FORMAT] [--name NAME] [--as-of TIME] [--summary FILE]\n"
 	"                     [--memory SIZE] [--tmpdir DIR] [--rejects FILE] [--stats FILE]\n"
-	"                     [-j N] [-q] [-v] LEFT RIGHT\n";
+	"                     [-j N] [--log-format FORMAT] [-q | -v] LEFT RIGHT\n"
+	"       sgp-reconcile -h | --version\n";
 
 static void help(void)
 {
@@ -52,6 +53,7 @@ static void help(void)
 	      "      --rejects FILE            unreadable lines as sgp.reject/1 (default stderr)\n"
 	      "      --stats FILE              counters as JSON\n"
 	      "  -j, --jobs N                  threads reading the inputs (default: cores)\n"
+	      "      --log-format text|json    log messages as text or JSON lines\n"
 	      "  -q, --quiet                   no summary on stderr\n"
 	      "  -v, --verbose                 more log output\n"
 	      "  -h, --help                    this help\n"
