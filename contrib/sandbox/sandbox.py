@@ -609,7 +609,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sgp-sandbox/1"
     sys_version = ""
-    sandbox = None  # set by serve()
+    timeout = 60  # an idle keep-alive connection is closed after a minute
+    sandbox = None  # set by main()
 
     def version_string(self):
         return self.server_version
@@ -723,6 +724,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # clients with several connections in flight
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]

@@ -20,6 +20,7 @@ import decimal
 import random
 import re
 import time
+import unicodedata
 import zlib
 
 # 2026-11-01T12:00:00Z: "now" for the seeded data.  The clock moves forward
@@ -262,6 +263,11 @@ def _mix(*ints):
     return x
 
 
+def _ascii(s):
+    """s without its accents, for e-mail addresses and domains: Chloé -> Chloe."""
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+
+
 def _wchoice(r, table):
     tot = sum(w for _, w in table)
     x = r.random() * tot
@@ -335,9 +341,6 @@ class World:
         self.lists[kind].append(e)
         return e
 
-    def by_kind(self, kind):
-        return self.lists[kind]
-
     # ---- generation ----
 
     def _generate(self):
@@ -350,7 +353,7 @@ class World:
         for c in list(self.lists["customer"]):
             r = self.rng("contracts-of", c["n"])
             ncon = 1 + (r.random() < 0.4)
-            for j in range(ncon):
+            for _ in range(ncon):
                 start = BASE - r.randint(20, 200) * DAY
                 self._contract(c, start, r)
         for k in list(self.lists["contract"]):
@@ -388,7 +391,7 @@ class World:
         cur, _tax, _w, suffix, cities = COUNTRIES[country]
         head, tail = name
         nm = "%s %s %s" % (head, tail, suffix) if not lap else "%s %s %d %s" % (head, tail, lap + 1, suffix)
-        slug = "".join(ch for ch in (head + tail).lower().encode("ascii", "ignore").decode() if ch.isalnum())
+        slug = "".join(ch for ch in _ascii(head + tail).lower() if ch.isalnum())
         domain = "%s%s.example" % (slug, "" if not lap else str(lap + 1))
         first, last = r.choice(FIRST), r.choice(LAST)
         city, postal = r.choice(cities)
@@ -402,8 +405,7 @@ class World:
             "address": {"line1": "%d %s Street" % (r.randint(1, 400), r.choice(LAST)),
                         "city": city, "postal_code": postal, "country": country},
             "contact": {"name": "%s %s" % (first, last),
-                        "email": "%s.%s@%s" % (first.lower().encode("ascii", "ignore").decode(),
-                                               last.lower().encode("ascii", "ignore").decode(), domain)},
+                        "email": "%s.%s@%s" % (_ascii(first).lower(), _ascii(last).lower(), domain)},
             "created": created, "updated": created + r.randint(0, 200) * DAY,
             "invoice_prefix": _rid(r, 8, "0123456789ABCDEF"),
             "inv_seq": 0, "invoices": [],
