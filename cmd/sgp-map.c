@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 	int ninputs, c, status = SGP_EXIT_OK;
 
 	sgp_init(argv[0]);
+	sgp_map_arena_install();   /* before any JSON value exists */
 	memset(&run, 0, sizeof run);
 	while ((c = getopt_long(argc, argv, "m:t:D:j:vqh", longopts, NULL)) != -1) {
 		if (sgp_cli_common(&cli, c, optarg))

@@ -14,6 +14,52 @@
 #include "envelope.h"
 #include "lineio.h"
 
+/* ---- output buffers: the hot path's appends, inlined ---------------------- */
+
+static inline void put(sgp_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len <= n)
+		sgp_buf_grow(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void putch(sgp_buf *b, char c)
+{
+	if (b->cap - b->len <= 1)
+		sgp_buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+static inline void putstr(sgp_buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* s as a JSON string: copied at once when nothing needs escaping. */
+static void put_jstr(sgp_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == '"' || ch == '\\') {
+			sgp_buf_add_json_string(b, s, n);
+			return;
+		}
+	}
+	if (b->cap - b->len <= n + 2)
+		sgp_buf_grow(b, n + 2);
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len++] = '"';
+	b->data[b->len] = '\0';
+}
+
 /* ---- context ------------------------------------------------------------ */
 
 static void names_clear(sgp_map_ctx *c);
@@ -71,6 +117,7 @@ void sgp_map_ctx_free(sgp_map_ctx *c)
 	EVP_MD_CTX_free(c->md);
 	EVP_MD_free(c->sha256);
 	free(c);
+	map_arena_release();
 }
 
 void map_sha256_hex(sgp_map_ctx *c, const void *data, size_t n, char out[65])
@@ -140,7 +187,7 @@ static void add_int(sgp_buf *b, long long v)
 	} while (u);
 	if (v < 0)
 		t[--i] = '-';
-	sgp_buf_add(b, t + i, sizeof t - (size_t)i);
+	put(b, t + i, sizeof t - (size_t)i);
 }
 
 static void add_real(sgp_buf *b, double x)
@@ -153,7 +200,7 @@ static void add_real(sgp_buf *b, double x)
 		char t[40];
 
 		snprintf(t, sizeof t, "%.17g", x);
-		sgp_buf_adds(b, t);
+		putstr(b, t);
 	}
 }
 
@@ -167,29 +214,29 @@ void map_json_add(sgp_buf *b, const json_t *v)
 	case JSON_OBJECT: {
 		int first = 1;
 
-		sgp_buf_addc(b, '{');
+		putch(b, '{');
 		json_object_keylen_foreach((json_t *)v, key, klen, m) {
 			if (!first)
-				sgp_buf_addc(b, ',');
+				putch(b, ',');
 			first = 0;
-			sgp_buf_add_json_string(b, key, klen);
-			sgp_buf_addc(b, ':');
+			put_jstr(b, key, klen);
+			putch(b, ':');
 			map_json_add(b, m);
 		}
-		sgp_buf_addc(b, '}');
+		putch(b, '}');
 		break;
 	}
 	case JSON_ARRAY:
-		sgp_buf_addc(b, '[');
+		putch(b, '[');
 		for (i = 0; i < json_array_size(v); i++) {
 			if (i)
-				sgp_buf_addc(b, ',');
+				putch(b, ',');
 			map_json_add(b, json_array_get(v, i));
 		}
-		sgp_buf_addc(b, ']');
+		putch(b, ']');
 		break;
 	case JSON_STRING:
-		sgp_buf_add_json_string(b, json_string_value(v), json_string_length(v));
+		put_jstr(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		add_int(b, json_integer_value(v));
@@ -198,13 +245,13 @@ void map_json_add(sgp_buf *b, const json_t *v)
 		add_real(b, json_real_value(v));
 		break;
 	case JSON_TRUE:
-		sgp_buf_add(b, "true", 4);
+		put(b, "true", 4);
 		break;
 	case JSON_FALSE:
-		sgp_buf_add(b, "false", 5);
+		put(b, "false", 5);
 		break;
 	default:
-		sgp_buf_add(b, "null", 4);
+		put(b, "null", 4);
 	}
 }
 
@@ -212,7 +259,7 @@ int map_scalar_text(sgp_buf *b, const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		sgp_buf_add(b, json_string_value(v), json_string_length(v));
+		put(b, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_OBJECT:
 	case JSON_ARRAY:
@@ -252,10 +299,10 @@ static const char *excerpt(sgp_map_ctx *c, const char *s, size_t n)
 
 	sgp_buf_reset(b);
 	if (n > 60) {
-		sgp_buf_add(b, s, 57);
-		sgp_buf_adds(b, "...");
+		put(b, s, 57);
+		putstr(b, "...");
 	} else {
-		sgp_buf_add(b, s, n);
+		put(b, s, n);
 	}
 	return b->data ? b->data : "";
 }
@@ -377,7 +424,7 @@ static int eval_source(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 			const json_t *j;
 
 			if (sg->lit) {
-				sgp_buf_add(&c->tb, sg->lit, sg->litlen);
+				put(&c->tb, sg->lit, sg->litlen);
 				continue;
 			}
 			j = get(c, &sg->ptr, item);
@@ -391,7 +438,7 @@ static int eval_source(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 				return -1;
 			}
 		}
-		sgp_buf_addc(&c->tb, '\0');   /* make sure data exists, then drop the NUL */
+		putch(&c->tb, '\0');   /* make sure data exists, then drop the NUL */
 		c->tb.len--;
 		v->kind = VK_STR;
 		v->s = c->tb.data;
@@ -407,12 +454,12 @@ static int eval_source(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 			size_t mark = c->tb.len, body;
 
 			if (r->src == MS_CONCAT && any)
-				sgp_buf_add(&c->tb, r->sep, r->seplen);
+				put(&c->tb, r->sep, r->seplen);
 			else if (r->src == MS_HASH && i)
-				sgp_buf_addc(&c->tb, '\x1f');
+				putch(&c->tb, '\x1f');
 			body = c->tb.len;
 			if (!p->is_ptr) {
-				sgp_buf_add(&c->tb, p->lit, p->litlen);
+				put(&c->tb, p->lit, p->litlen);
 			} else {
 				const json_t *j = get(c, &p->ptr, item);
 
@@ -439,7 +486,7 @@ static int eval_source(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 		}
 		if (r->src == MS_CONCAT && !any)
 			return 0;
-		sgp_buf_addc(&c->tb, '\0');
+		putch(&c->tb, '\0');
 		c->tb.len--;
 		if (r->src == MS_HASH) {
 			char hex[65];
@@ -449,8 +496,8 @@ static int eval_source(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 			map_sha256_hex(c, c->tb.data, c->tb.len, hex);
 			sgp_buf_reset(b);
 			if (r->hprefix)
-				sgp_buf_adds(b, r->hprefix);
-			sgp_buf_add(b, hex, (size_t)r->hlen);
+				putstr(b, r->hprefix);
+			put(b, hex, (size_t)r->hlen);
 			v->kind = VK_STR;
 			v->s = b->data;
 			v->n = b->len;
@@ -496,9 +543,9 @@ static void write_dec(sgp_buf *out, sgp_dec d, enum map_out how)
 	int n = sgp_dec_format(d, t, sizeof t);
 
 	if (how == OUT_NUMBER)
-		sgp_buf_add(out, t, (size_t)n);
+		put(out, t, (size_t)n);
 	else
-		sgp_buf_add_json_string(out, t, (size_t)n);
+		put_jstr(out, t, (size_t)n);
 }
 
 static const char *val_excerpt(sgp_map_ctx *c, const struct map_val *v)
@@ -600,7 +647,7 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 	switch (r->conv) {
 	case CV_NONE:
 		if (v->kind == VK_STR)
-			sgp_buf_add_json_string(out, v->s, v->n);
+			put_jstr(out, v->s, v->n);
 		else
 			map_json_add(out, v->j);
 		return 1;
@@ -610,7 +657,7 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 				  val_name(c, r, v), map_json_what(v->j));
 			return -1;
 		}
-		sgp_buf_add_json_string(out, s, n);
+		put_jstr(out, s, n);
 		return 1;
 	case CV_INTEGER: {
 		long long x;
@@ -638,18 +685,18 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 		size_t i;
 
 		if (v->kind == VK_JSON && json_is_boolean(v->j)) {
-			sgp_buf_adds(out, json_is_true(v->j) ? "true" : "false");
+			putstr(out, json_is_true(v->j) ? "true" : "false");
 			return 1;
 		}
 		if (v->kind == VK_STR || json_is_string(v->j) || json_is_integer(v->j)) {
 			val_text(c, v, &s, &n);
 			for (i = 0; yes[i]; i++) {
 				if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0) {
-					sgp_buf_adds(out, "true");
+					putstr(out, "true");
 					return 1;
 				}
 				if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0) {
-					sgp_buf_adds(out, "false");
+					putstr(out, "false");
 					return 1;
 				}
 			}
@@ -755,7 +802,7 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 				  val_name(c, r, v), val_excerpt(c, v));
 			return -1;
 		}
-		sgp_buf_add_json_string(out, up, 3);
+		put_jstr(out, up, 3);
 		return 1;
 	}
 	case CV_TIME:
@@ -784,7 +831,7 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 			map_error(c, "time", "time", "%s is outside years 0000-9999", val_name(c, r, v));
 			return -1;
 		}
-		sgp_buf_add_json_string(out, tb, (size_t)len);
+		put_jstr(out, tb, (size_t)len);
 		return 1;
 	}
 	}
@@ -797,14 +844,14 @@ static void path_push(sgp_buf *p, const char *name)
 {
 	const char *s;
 
-	sgp_buf_addc(p, '/');
+	putch(p, '/');
 	for (s = name; *s; s++) {
 		if (*s == '~')
-			sgp_buf_add(p, "~0", 2);
+			put(p, "~0", 2);
 		else if (*s == '/')
-			sgp_buf_add(p, "~1", 2);
+			put(p, "~1", 2);
 		else
-			sgp_buf_addc(p, *s);
+			putch(p, *s);
 	}
 }
 
@@ -817,7 +864,7 @@ static int missing(sgp_map_ctx *c, const struct map_rule *r, sgp_buf *out,
 		   const struct map_ptr *miss, const char *what)
 {
 	if (r->def) {
-		sgp_buf_add(out, r->dtext, r->dtext_len);
+		put(out, r->dtext, r->dtext_len);
 		return 1;
 	}
 	if (!r->required)
@@ -827,8 +874,8 @@ static int missing(sgp_map_ctx *c, const struct map_rule *r, sgp_buf *out,
 		size_t i;
 
 		for (i = 0; i < r->nfrom; i++) {
-			sgp_buf_adds(&b, i ? (i + 1 == r->nfrom ? " and " : ", ") : "");
-			sgp_buf_adds(&b, src_name(c, &r->from[i]));
+			putstr(&b, i ? (i + 1 == r->nfrom ? " and " : ", ") : "");
+			putstr(&b, src_name(c, &r->from[i]));
 		}
 		map_error(c, "mapping", "required", "required source %s are all missing", b.data);
 		sgp_buf_release(&b);
@@ -859,14 +906,14 @@ static int write_each(sgp_map_ctx *c, const struct map_rule *r, const json_t *it
 		saved = xstrndup(c->src.data ? c->src.data : "", slen);
 		sgp_buf_reset(&c->src);
 	}
-	sgp_buf_adds(&c->src, r->each.text);
+	putstr(&c->src, r->each.text);
 	base = c->src.len;
-	sgp_buf_addc(out, '[');
+	putch(out, '[');
 	for (i = 0; i < json_array_size(arr); i++) {
 		const json_t *el = json_array_get(arr, i);
 
 		buf_truncate(&c->src, base);
-		sgp_buf_addc(&c->src, '/');
+		putch(&c->src, '/');
 		add_int(&c->src, (long long)i);
 		if (r->where) {
 			int w = map_cond_eval(c, r->where, el);
@@ -877,18 +924,18 @@ static int write_each(sgp_map_ctx *c, const struct map_rule *r, const json_t *it
 				continue;
 		}
 		if (k)
-			sgp_buf_addc(out, ',');
-		sgp_buf_addc(&c->path, '/');
+			putch(out, ',');
+		putch(&c->path, '/');
 		add_int(&c->path, (long long)k);
 		if (write_fields(c, r, el, out) < 0)
 			failed = 1;
 		buf_truncate(&c->path, plen);
 		k++;
 	}
-	sgp_buf_addc(out, ']');
+	putch(out, ']');
 	if (saved) {
 		sgp_buf_reset(&c->src);
-		sgp_buf_adds(&c->src, saved);
+		putstr(&c->src, saved);
 		free(saved);
 	} else {
 		buf_truncate(&c->src, slen);
@@ -903,14 +950,14 @@ static int write_list(sgp_map_ctx *c, const struct map_rule *r, const json_t *it
 	size_t i, k = 0, plen = c->path.len;
 	int failed = 0;
 
-	sgp_buf_addc(out, '[');
+	putch(out, '[');
 	for (i = 0; i < r->nfields; i++) {
 		size_t mark = out->len;
 		int rc;
 
 		if (k)
-			sgp_buf_addc(out, ',');
-		sgp_buf_addc(&c->path, '/');
+			putch(out, ',');
+		putch(&c->path, '/');
 		add_int(&c->path, (long long)k);
 		rc = r->fields[i].when ? map_cond_eval(c, r->fields[i].when, item) : 1;
 		if (rc > 0)
@@ -923,7 +970,7 @@ static int write_list(sgp_map_ctx *c, const struct map_rule *r, const json_t *it
 		if (rc > 0)
 			k++;
 	}
-	sgp_buf_addc(out, ']');
+	putch(out, ']');
 	return failed ? -1 : 1;
 }
 
@@ -955,7 +1002,7 @@ static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 		return missing(c, r, out, miss, "missing");
 	if (r->src == MS_CONST && !r->trim && r->cas == CASE_NONE && !r->vmap && !r->table &&
 	    r->conv == CV_NONE) {
-		sgp_buf_add(out, r->ctext, r->ctext_len);
+		put(out, r->ctext, r->ctext_len);
 		return 1;
 	}
 	if (r->trim) {
@@ -1015,7 +1062,7 @@ static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 			v.j = r->vmap->vals[i];
 		} else if (!r->map_keep) {
 			if (r->def) {
-				sgp_buf_add(out, r->dtext, r->dtext_len);
+				put(out, r->dtext, r->dtext_len);
 				return 1;
 			}
 			map_error(c, "mapping", "map", "%s is %s, which the value map does not list",
@@ -1035,7 +1082,7 @@ static int write_value(sgp_map_ctx *c, const struct map_rule *r, const json_t *i
 		row = map_hash_get(&r->table->h, s, n);
 		if (row == (size_t)-1) {
 			if (r->def) {
-				sgp_buf_add(out, r->dtext, r->dtext_len);
+				put(out, r->dtext, r->dtext_len);
 				return 1;
 			}
 			map_error(c, "lookup", "lookup", "%s is %s, not found in lookup table '%s' (%s)",
@@ -1064,8 +1111,8 @@ static int write_member(sgp_map_ctx *c, const struct map_rule *r, const json_t *
 	}
 	path_push(&c->path, r->name);
 	if (!*first)
-		sgp_buf_addc(out, ',');
-	sgp_buf_add(out, r->key_json, r->key_len);
+		putch(out, ',');
+	put(out, r->key_json, r->key_len);
 	rc = write_value(c, r, item, out);
 	if (rc <= 0)
 		buf_truncate(out, mark);
@@ -1081,11 +1128,11 @@ static int write_fields(sgp_map_ctx *c, const struct map_rule *r, const json_t *
 	size_t i;
 	int first = 1, failed = 0;
 
-	sgp_buf_addc(out, '{');
+	putch(out, '{');
 	for (i = 0; i < r->nfields; i++)
 		if (write_member(c, &r->fields[i], item, out, &first) < 0)
 			failed = 1;
-	sgp_buf_addc(out, '}');
+	putch(out, '}');
 	return failed ? -1 : 1;
 }
 
@@ -1194,21 +1241,21 @@ static int rule_text(sgp_map_ctx *c, const struct map_rule *r, const char *pathn
 	int rc;
 
 	sgp_buf_reset(tmp);
-	sgp_buf_adds(&c->path, pathname);
+	putstr(&c->path, pathname);
 	rc = write_value(c, r, c->record, tmp);
 	buf_truncate(&c->path, plen);
 	if (rc <= 0)
 		return rc;
 	sgp_buf_reset(dst);
 	if (tmp->data[0] == '"' && memchr(tmp->data, '\\', tmp->len) == NULL) {
-		sgp_buf_add(dst, tmp->data + 1, tmp->len - 2);
+		put(dst, tmp->data + 1, tmp->len - 2);
 		return 1;
 	}
 	j = json_loadb(tmp->data, tmp->len, JSON_DECODE_ANY, NULL);
 	rc = j != NULL && map_scalar_text(dst, j) == 0;
 	json_decref(j);
 	if (!rc) {
-		sgp_buf_adds(&c->path, pathname);
+		putstr(&c->path, pathname);
 		map_error(c, "mapping", "type", "the value is not a text or number");
 		buf_truncate(&c->path, plen);
 		return -1;
@@ -1251,17 +1298,17 @@ static int parent_of_event(sgp_map_ctx *c, const json_t *in, struct parent *p)
 			  !json_is_string(id) ? "string \"id\"" : "\"source\" object");
 		return -1;
 	}
-	sgp_buf_add(&p->id, json_string_value(id), json_string_length(id));
+	put(&p->id, json_string_value(id), json_string_length(id));
 	if (json_is_string(key))
-		sgp_buf_add(&p->key, json_string_value(key), json_string_length(key));
+		put(&p->key, json_string_value(key), json_string_length(key));
 	else
-		sgp_buf_add(&p->key, json_string_value(id), json_string_length(id));
+		put(&p->key, json_string_value(id), json_string_length(id));
 	if (json_is_string(corr)) {
-		sgp_buf_add(&p->corr, json_string_value(corr), json_string_length(corr));
+		put(&p->corr, json_string_value(corr), json_string_length(corr));
 		p->have_corr = 1;
 	}
 	if (json_is_string(occ)) {
-		sgp_buf_add(&p->occurred, json_string_value(occ), json_string_length(occ));
+		put(&p->occurred, json_string_value(occ), json_string_length(occ));
 		p->have_occurred = 1;
 	}
 	map_json_add(&p->source, src);
@@ -1286,7 +1333,7 @@ static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
 	}
 	rc = rule_text(c, m->rec_id, "/source/id", id);
 	if (rc == 0) {
-		sgp_buf_adds(&c->path, "/source/id");
+		putstr(&c->path, "/source/id");
 		map_error(c, "mapping", "required", "the record has no id");
 		sgp_buf_reset(&c->path);
 		return -1;
@@ -1300,36 +1347,36 @@ static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
 	}
 	if (rc < 0)
 		return -1;
-	sgp_buf_add(&p->key, type, (size_t)(dot - type));
-	sgp_buf_addc(&p->key, ':');
-	sgp_buf_adds(&p->key, dot + 1);
-	sgp_buf_addc(&p->key, ':');
-	sgp_buf_add(&p->key, id->data, id->len);
+	put(&p->key, type, (size_t)(dot - type));
+	putch(&p->key, ':');
+	putstr(&p->key, dot + 1);
+	putch(&p->key, ':');
+	put(&p->key, id->data, id->len);
 	if (have_rev) {
-		sgp_buf_addc(&p->key, ':');
-		sgp_buf_add(&p->key, rev->data, rev->len);
+		putch(&p->key, ':');
+		put(&p->key, rev->data, rev->len);
 	}
 	/* id as sgp_event_id(): fields joined by 0x1f (what sgp-pull writes) */
 	sgp_buf_reset(&c->tb);
-	sgp_buf_add(&c->tb, type, (size_t)(dot - type));
-	sgp_buf_addc(&c->tb, '\x1f');
-	sgp_buf_adds(&c->tb, dot + 1);
-	sgp_buf_addc(&c->tb, '\x1f');
-	sgp_buf_add(&c->tb, id->data, id->len);
+	put(&c->tb, type, (size_t)(dot - type));
+	putch(&c->tb, '\x1f');
+	putstr(&c->tb, dot + 1);
+	putch(&c->tb, '\x1f');
+	put(&c->tb, id->data, id->len);
 	if (have_rev) {
-		sgp_buf_addc(&c->tb, '\x1f');
-		sgp_buf_add(&c->tb, rev->data, rev->len);
+		putch(&c->tb, '\x1f');
+		put(&c->tb, rev->data, rev->len);
 	}
 	map_sha256_hex(c, c->tb.data, c->tb.len, hex);
-	sgp_buf_add(&p->id, "evt_", 4);
-	sgp_buf_add(&p->id, hex, 32);
-	sgp_buf_adds(&p->source, "{\"system\":");
-	sgp_buf_add_json_string(&p->source, type, (size_t)(dot - type));
-	sgp_buf_adds(&p->source, ",\"object\":");
-	sgp_buf_add_json_string(&p->source, dot + 1, strlen(dot + 1));
-	sgp_buf_adds(&p->source, ",\"id\":");
-	sgp_buf_add_json_string(&p->source, id->data, id->len);
-	sgp_buf_addc(&p->source, '}');
+	put(&p->id, "evt_", 4);
+	put(&p->id, hex, 32);
+	putstr(&p->source, "{\"system\":");
+	put_jstr(&p->source, type, (size_t)(dot - type));
+	putstr(&p->source, ",\"object\":");
+	put_jstr(&p->source, dot + 1, strlen(dot + 1));
+	putstr(&p->source, ",\"id\":");
+	put_jstr(&p->source, id->data, id->len);
+	putch(&p->source, '}');
 	return 0;
 }
 
@@ -1378,7 +1425,7 @@ static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct paren
 		if (w <= 0)
 			return w;
 	}
-	sgp_buf_adds(&c->path, "/type");
+	putstr(&c->path, "/type");
 	etype = tsel_eval(c, e->tsel);
 	sgp_buf_reset(&c->path);
 	if (etype == NULL)
@@ -1387,45 +1434,45 @@ static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct paren
 
 	/* idempotency key as sgp_idempotency_key_derived(), id from the key */
 	sgp_buf_reset(&c->key);
-	sgp_buf_adds(&c->key, m->name);
-	sgp_buf_addc(&c->key, ':');
-	sgp_buf_add(&c->key, khex, 32);
+	putstr(&c->key, m->name);
+	putch(&c->key, ':');
+	put(&c->key, khex, 32);
 	if (e->index > 0) {
-		sgp_buf_addc(&c->key, ':');
+		putch(&c->key, ':');
 		add_int(&c->key, (long long)e->index);
 	}
 	map_sha256_hex(c, c->key.data, c->key.len, ihex);
 
-	sgp_buf_adds(ev, "{\"spec\":\"sgp.event/1\",\"id\":\"evt_");
-	sgp_buf_add(ev, ihex, 32);
-	sgp_buf_adds(ev, "\",\"type\":");
-	sgp_buf_add_json_string(ev, etype, strlen(etype));
-	sgp_buf_adds(ev, ",\"occurred_at\":");
+	putstr(ev, "{\"spec\":\"sgp.event/1\",\"id\":\"evt_");
+	put(ev, ihex, 32);
+	putstr(ev, "\",\"type\":");
+	put_jstr(ev, etype, strlen(etype));
+	putstr(ev, ",\"occurred_at\":");
 	if (e->occurred_at) {
-		sgp_buf_adds(&c->path, "/occurred_at");
+		putstr(&c->path, "/occurred_at");
 		if (write_value(c, e->occurred_at, c->record, ev) <= 0)
 			ok = 0;
 		sgp_buf_reset(&c->path);
 	} else if (p->have_occurred) {
-		sgp_buf_add_json_string(ev, p->occurred.data, p->occurred.len);
+		put_jstr(ev, p->occurred.data, p->occurred.len);
 	} else {
-		sgp_buf_adds(&c->path, "/occurred_at");
+		putstr(&c->path, "/occurred_at");
 		map_error(c, "mapping", "occurred_at",
 			  "the emit gives no \"occurred_at\" and a plain record has none");
 		sgp_buf_reset(&c->path);
 		ok = 0;
 	}
-	sgp_buf_adds(ev, ",\"source\":");
-	sgp_buf_add(ev, p->source.data, p->source.len);
-	sgp_buf_adds(ev, ",\"correlation_id\":");
+	putstr(ev, ",\"source\":");
+	put(ev, p->source.data, p->source.len);
+	putstr(ev, ",\"correlation_id\":");
 	if (p->have_corr) {
-		sgp_buf_add_json_string(ev, p->corr.data, p->corr.len);
+		put_jstr(ev, p->corr.data, p->corr.len);
 	} else {
 		size_t mark = ev->len;
 		int rc = 0;
 
 		if (e->correlation_id) {
-			sgp_buf_adds(&c->path, "/correlation_id");
+			putstr(&c->path, "/correlation_id");
 			rc = write_value(c, e->correlation_id, c->record, ev);
 			sgp_buf_reset(&c->path);
 		}
@@ -1433,23 +1480,23 @@ static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct paren
 			ok = 0;
 		if (rc <= 0) {
 			buf_truncate(ev, mark);
-			sgp_buf_add_json_string(ev, p->id.data, p->id.len);
+			put_jstr(ev, p->id.data, p->id.len);
 		}
 	}
-	sgp_buf_adds(ev, ",\"causation_id\":");
-	sgp_buf_add_json_string(ev, p->id.data, p->id.len);
-	sgp_buf_adds(ev, ",\"idempotency_key\":");
-	sgp_buf_add_json_string(ev, c->key.data, c->key.len);
+	putstr(ev, ",\"causation_id\":");
+	put_jstr(ev, p->id.data, p->id.len);
+	putstr(ev, ",\"idempotency_key\":");
+	put_jstr(ev, c->key.data, c->key.len);
 	if (e->schema) {
-		sgp_buf_adds(ev, ",\"schema\":");
-		sgp_buf_add_json_string(ev, e->schema, strlen(e->schema));
+		putstr(ev, ",\"schema\":");
+		put_jstr(ev, e->schema, strlen(e->schema));
 	}
-	sgp_buf_adds(ev, ",\"data\":");
-	sgp_buf_adds(&c->path, "/data");
+	putstr(ev, ",\"data\":");
+	putstr(&c->path, "/data");
 	if (write_fields(c, &e->data, c->record, ev) < 0)
 		ok = 0;
 	sgp_buf_reset(&c->path);
-	sgp_buf_add(ev, "}\n", 2);
+	put(ev, "}\n", 2);
 	if (!ok) {
 		buf_truncate(ev, start);
 		return -1;
@@ -1519,7 +1566,7 @@ enum sgp_map_status sgp_mapping_apply(const sgp_mapping *m, sgp_map_ctx *c, cons
 	}
 	if (failed || c->nerrs)
 		return SGP_MAP_ERROR;
-	sgp_buf_add(out, c->evs.data ? c->evs.data : "", c->evs.len);
+	put(out, c->evs.data ? c->evs.data : "", c->evs.len);
 	if (nevents)
 		*nevents = nev;
 	return SGP_MAP_DONE;

@@ -319,6 +319,19 @@ const char *map_json_what(const json_t *v);
 /* Lower-case hex SHA-256 of data into out[65] with the context's hasher. */
 void map_sha256_hex(sgp_map_ctx *c, const void *data, size_t n, char out[65]);
 
+/* The calling thread's jansson arena (map_arena.c): between begin and
+ * end every JSON value made on this thread comes from it, and end
+ * releases them all at once; nothing made in it may outlive end, and
+ * text that its caller frees with free() (json_dumps) must not be made
+ * while it is active (no-ops unless sgp_map_arena_install ran);
+ * release frees the thread's arena memory. */
+void map_arena_begin(void);
+void map_arena_end(void);
+/* Stop allocating from the arena until the next begin (values already
+ * made in it stay valid until end). */
+void map_arena_pause(void);
+void map_arena_release(void);
+
 /* Whether the mapping uses event: pointers anywhere (computed once). */
 bool map_uses_event_scope(const sgp_mapping *m);
 

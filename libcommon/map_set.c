@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "jsonfast.h"
 #include "lineio.h"
 
 struct sgp_mapset {
@@ -53,6 +54,8 @@ static void reject(sgp_buf *rejects, const char *reason, json_t *errors, const c
 {
 	struct sgp_reject r;
 
+	/* sgp_reject_format frees json_dumps text with free(): not arena text */
+	map_arena_pause();
 	memset(&r, 0, sizeof r);
 	r.line = lineno;
 	r.reason = reason;
@@ -74,12 +77,25 @@ static void add_line(sgp_buf *out, const char *line, size_t len)
 	out->data[out->len] = '\0';
 }
 
+static void mapset_line(const sgp_mapset *s, sgp_map_ctx *c, const struct sgp_map_run_opts *o,
+			const char *line, size_t len, unsigned long long lineno, const char *file,
+			sgp_buf *out, sgp_buf *rejects, uint64_t *counters);
+
 void sgp_mapset_line(const sgp_mapset *s, sgp_map_ctx *c, const struct sgp_map_run_opts *o,
 		     const char *line, size_t len, unsigned long long lineno, const char *file,
 		     sgp_buf *out, sgp_buf *rejects, uint64_t *counters)
 {
+	map_arena_begin();
+	mapset_line(s, c, o, line, len, lineno, file, out, rejects, counters);
+	map_arena_end();
+}
+
+static void mapset_line(const sgp_mapset *s, sgp_map_ctx *c, const struct sgp_map_run_opts *o,
+			const char *line, size_t len, unsigned long long lineno, const char *file,
+			sgp_buf *out, sgp_buf *rejects, uint64_t *counters)
+{
 	sgp_line_error le;
-	json_t *v = sgp_line_parse(line, len, 0, &le);
+	json_t *v = sgp_json_fast_parse(line, len, 0, &le);
 	json_t *errors = NULL;
 	const char *reason = NULL;
 	enum sgp_line_kind kind;

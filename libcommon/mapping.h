@@ -176,6 +176,17 @@ void sgp_mapset_line(const sgp_mapset *s, sgp_map_ctx *c, const struct sgp_map_r
 		     const char *line, size_t len, unsigned long long lineno, const char *file,
 		     sgp_buf *out, sgp_buf *rejects, uint64_t *counters);
 
+/*
+ * Make jansson allocate from per-thread arenas while sgp_mapset_line()
+ * maps a line: the parsed line and every value made for it are released
+ * at once when the line is done, instead of block by block through
+ * malloc and free.  Call it first in main(), before any JSON value
+ * exists (jansson's allocator can only be set then); other code keeps
+ * using malloc and free as before.  Without it sgp_mapset_line() uses
+ * malloc.  Each thread's arena is freed by sgp_map_ctx_free() on it.
+ */
+void sgp_map_arena_install(void);
+
 /* ---- examples and field lists (the lint of sgp-validate --mapping) ------ */
 
 /*
