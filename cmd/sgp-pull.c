@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	const char *system = NULL, *object = NULL, *idf = NULL, *revf = NULL, *occf = NULL;
 	const char *stream_name = NULL;
 	char *idp = NULL, *revp = NULL, *occp = NULL, *err = NULL, *mtime_at = NULL;
-	int save_state = 0, list = 0, c, rc = SGP_EXIT_OK;
+	int save_state = 0, list = 0, json_logs = 0, c, rc = SGP_EXIT_OK;
 	sgp_profile *prof = NULL;
 	sgp_auth *auth = NULL;
 	json_t *state = NULL;
@@ -262,6 +262,8 @@ int main(int argc, char **argv)
 			sgp_cli_usage_error("--jobs does not apply: a stream's pages are pulled in order");
 			break;
 		default:
+			if (c == SGP_OPT_LOG_FORMAT)
+				json_logs = strcmp(optarg, "json") == 0;
 			if (sgp_cli_common(&cli, c, optarg))
 				break;
 			sgp_cli_usage_error("unknown option");
@@ -396,9 +398,13 @@ int main(int argc, char **argv)
 		rc = sgp_pull_run(&po, out, rejects, &ps, &err);
 	if (err) {
 		/* Messages may quote a vendor's reply: never show a secret. */
-		char *m = sgp_redact(err);
-		sgp_warn("%s", m);
-		free(m);
+		if (json_logs) {
+			sgp_log(SGP_LOG_ERROR, "%s", err);
+		} else {
+			char *m = sgp_redact(err);
+			sgp_warn("%s", m);
+			free(m);
+		}
 	}
 	sgp_writer_flush(out);
 	write_stats(&cli, file ? NULL : &ps, file ? &is : NULL);

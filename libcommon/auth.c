@@ -511,8 +511,8 @@ static int fetch_token(sgp_auth *a, char **err)
 		return -1;
 	}
 	if (status == 400 || status == 401 || status == 403) {
-		*err = xasprintf("the token endpoint %s refused the client credentials from %s "
-				 "(HTTP %ld)", a->token_url, a->describe, status);
+		*err = xasprintf("the token endpoint %s refused %s (HTTP %ld)", a->token_url,
+				 a->describe, status);
 		sgp_http_req_free(r);
 		return -1;
 	}
@@ -653,9 +653,27 @@ static int load(const json_t *auth, const char *key, int required, int allow_val
 		return -1;
 	}
 	if (desc && where && strcmp(where, "the profile") != 0) {
-		if (desc->len)
+		static const char ev[] = "environment variable ";
+		if (desc->len == 0) {
+			sgp_buf_adds(desc, where);
+		} else if (strncmp(desc->data, ev, sizeof ev - 1) == 0 &&
+			   strncmp(where, ev, sizeof ev - 1) == 0) {
+			/* "environment variables A, B and C" */
+			char *prev = xstrdup(desc->data + sizeof ev - 1), *and;
+			sgp_buf_reset(desc);
+			sgp_buf_adds(desc, "environment variables ");
+			and = strstr(prev, " and ");
+			if (and) {
+				*and = '\0';
+				sgp_buf_addf(desc, "%s, %s and %s", prev, and + 5, where + sizeof ev - 1);
+			} else {
+				sgp_buf_addf(desc, "%s and %s", prev, where + sizeof ev - 1);
+			}
+			free(prev);
+		} else {
 			sgp_buf_adds(desc, " and ");
-		sgp_buf_adds(desc, where);
+			sgp_buf_adds(desc, where);
+		}
 	}
 	free(where);
 	return 0;
@@ -762,11 +780,21 @@ sgp_auth *sgp_auth_new(const json_t *auth, const char *base_url,
 	}
 	if (rc < 0)
 		goto fail;
-	if (a->type == SGP_AUTH_NONE)
-		a->describe = xstrdup("no credentials");
-	else
-		a->describe = xasprintf("%s from %s", type_names[a->type],
-					desc.len ? desc.data : "the profile");
+	{
+		static const char *const what[] = {
+			[SGP_AUTH_NONE] = "no credentials",
+			[SGP_AUTH_BEARER] = "the token",
+			[SGP_AUTH_BASIC] = "the user name and password",
+			[SGP_AUTH_API_KEY] = "the API key",
+			[SGP_AUTH_OAUTH2_CC] = "the client credentials",
+			[SGP_AUTH_OAUTH1] = "the OAuth 1.0a token",
+		};
+		if (a->type == SGP_AUTH_NONE)
+			a->describe = xstrdup(what[a->type]);
+		else
+			a->describe = xasprintf("%s from %s", what[a->type],
+						desc.len ? desc.data : "the profile");
+	}
 	sgp_buf_release(&desc);
 	return a;
 fail:

@@ -737,7 +737,19 @@ static void completed(sgp_http *c, sgp_http_req *r, CURLcode rc)
 			return;
 		}
 	} else {
-		note_rate_headers(c, r);
+		/* A Retry-After is the server's own word on when to come back;
+		 * the window headers only count. */
+		if (sgp_http_req_response_header(r, "Retry-After") == NULL)
+			note_rate_headers(c, r);
+		for (size_t i = 0; i < c->cfg.nslowdown; i++) {
+			const struct sgp_http_slowdown *sd = &c->cfg.slowdown[i];
+			if (sd->status == status &&
+			    (sd->body_contains == NULL ||
+			     (r->resp.data && strstr(r->resp.data, sd->body_contains)))) {
+				status = 429;  /* from here on, treated as one */
+				break;
+			}
+		}
 		if (status == 401 && !r->renewed && c->signer && c->signer->renew) {
 			r->renewed = 1;
 			renew = c->signer->renew(c->signer->ctx, &err);

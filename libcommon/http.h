@@ -53,6 +53,8 @@ enum sgp_http_reset_kind {
 	SGP_RESET_MS,       /* milliseconds from now */
 };
 
+struct sgp_http_slowdown;
+
 struct sgp_http_signer {
 	/* Add credentials to one attempt with sgp_http_req_set_auth_header().
 	 * Return 0, or -1 with *err (caller frees) when no credentials can be
@@ -81,6 +83,16 @@ struct sgp_http_config {
 	int insecure;               /* 1 = do not verify TLS peers and hosts */
 	const char *user_agent;     /* [sgp/VERSION] */
 	const char *name;           /* for log messages ("stripe"); may be NULL */
+	/* Replies that mean "slow down" although they are not a 429, such as
+	 * Salesforce's 403 REQUEST_LIMIT_EXCEEDED: a status and a text its
+	 * body contains.  They are retried as a 429 is.  Borrowed. */
+	const struct sgp_http_slowdown *slowdown;
+	size_t nslowdown;
+};
+
+struct sgp_http_slowdown {
+	long status;
+	const char *body_contains;
 };
 
 /* Outcome of a finished request. */

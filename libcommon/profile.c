@@ -614,6 +614,24 @@ static int parse_http(struct ctx *c, const json_t *doc, sgp_profile *p)
 		if (get_str(c, rl, "reset_header", "rate_limit", 0, &s) < 0)
 			return -1;
 		p->http.reset_header = s;
+		{
+			const json_t *sd = json_object_get(rl, "slowdown"), *e;
+			size_t i;
+			if (sd && !json_is_array(sd))
+				return fail(c, "rate_limit", "\"slowdown\" must be an array");
+			p->slowdown = xcalloc(json_array_size(sd) + 1, sizeof *p->slowdown);
+			json_array_foreach((json_t *)sd, i, e) {
+				const json_t *st = json_object_get(e, "status");
+				const char *bc = sgp_json_str(e, "body_contains");
+				if (!json_is_integer(st) || json_integer_value(st) < 400 ||
+				    json_integer_value(st) > 599)
+					return fail(c, "rate_limit.slowdown", "\"status\" must be a 4xx or 5xx status");
+				p->slowdown[i].status = (long)json_integer_value(st);
+				p->slowdown[i].body_contains = bc ? xstrdup(bc) : NULL;
+				p->http.nslowdown = i + 1;
+			}
+			p->http.slowdown = p->slowdown;
+		}
 		if (get_str(c, rl, "reset", "rate_limit", 0, &s) < 0)
 			return -1;
 		if (s) {
@@ -793,6 +811,9 @@ void sgp_profile_free(sgp_profile *p)
 		stream_free(&p->streams[i]);
 	free(p->streams);
 	kv_free(&p->headers);
+	for (i = 0; i < p->http.nslowdown; i++)
+		free((char *)p->slowdown[i].body_contains);
+	free(p->slowdown);
 	free((char *)p->http.remaining_header);
 	free((char *)p->http.reset_header);
 	free(p->idempotency_header);

@@ -109,6 +109,7 @@ typedef struct sgp_profile {
 	struct sgp_kv_list headers;  /* sent with every request */
 	char *idempotency_header; /* e.g. "Idempotency-Key", or NULL */
 	struct sgp_http_config http; /* rate limits, retries, timeouts; strings owned */
+	struct sgp_http_slowdown *slowdown;  /* rate_limit.slowdown, owned */
 	struct sgp_stream *streams;
 	size_t nstreams;
 } sgp_profile;

@@ -574,8 +574,9 @@ static char *request_failure(struct puller *P, sgp_http_req *r, enum sgp_http_re
 	}
 	sb = short_body(body, len);
 	if (res == SGP_HTTP_DONE && (status == 401 || status == 403))
-		m = xasprintf("%s refused the credentials (HTTP %ld) from %s: %s", P->p->name, status,
-			      P->o->auth ? sgp_auth_describe(P->o->auth) : "no credentials", sb);
+		m = xasprintf("%s refused %s (HTTP %ld): %s", P->p->name,
+			      P->o->auth ? sgp_auth_describe(P->o->auth) : "the request without credentials",
+			      status, sb);
 	else if (res == SGP_HTTP_DONE)
 		m = xasprintf("%s %s: %s %s: HTTP %ld: %s", P->p->name, P->s->name,
 			      sgp_http_req_method(r), url, status, sb);
