@@ -74,6 +74,20 @@ assert '"event":' + line + '}' in raw
 PY
 }
 
+@test "a reject lists at most 1000 errors, then how many more there were" {
+	echo '{"type":"array","items":{"type":"string"}}' >s.json
+	python3 -c 'print("[" + ",".join(["1"] * 1500) + "]")' >in.ndjson
+	run sgp-validate --schema s.json --rejects rej.ndjson in.ndjson
+	[ "$status" -eq 1 ]
+	python3 -c '
+import json
+r = json.load(open("rej.ndjson"))
+e = r["errors"]
+assert len(e) == 1001, len(e)
+assert e[0]["path"] == "/0" and e[999]["path"] == "/999", (e[0], e[999])
+assert e[1000]["message"] == "500 more errors not listed", e[1000]'
+}
+
 @test "rejects go to standard error without --rejects, never to standard output" {
 	printf '{"spec":"sgp.event/1","type":"no.such_type"}\n' >in.ndjson
 	run --separate-stderr sgp-validate in.ndjson
