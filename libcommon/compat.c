@@ -1614,7 +1614,6 @@ static void cmp_alternatives(struct ctx *c, const char *path, const struct view 
 			size_t olen = json_array_size(ok->n.s), nlen = json_array_size(nk->n.s);
 			bool *omatched = xcalloc(olen + 1, sizeof *omatched);
 			bool *nmatched = xcalloc(nlen + 1, sizeof *nmatched);
-			size_t ounm = 0, nunm = 0;
 
 			if (olen == nlen) {
 				for (i = 0; i < olen; i++) {
@@ -1653,7 +1652,6 @@ static void cmp_alternatives(struct ctx *c, const char *path, const struct view 
 						p = path_join(path, kw, idx);
 						change(c, 1, p, "%s alternative removed", kw);
 						free(p);
-						ounm++;
 					}
 				}
 				for (j = 0; j < nlen; j++) {
@@ -1668,12 +1666,9 @@ static void cmp_alternatives(struct ctx *c, const char *path, const struct view 
 						else
 							change(c, 0, p, "anyOf alternative added");
 						free(p);
-						nunm++;
 					}
 				}
 			}
-			(void)ounm;
-			(void)nunm;
 			free(omatched);
 			free(nmatched);
 		}
