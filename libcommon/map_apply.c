@@ -113,6 +113,7 @@ void sgp_map_ctx_free(sgp_map_ctx *c)
 	free(c->names);
 	sgp_buf_release(&c->src);
 	sgp_buf_release(&c->curb);
+	sgp_buf_release(&c->vsave);
 	json_decref(c->synth);
 	EVP_MD_CTX_free(c->md);
 	EVP_MD_free(c->sha256);
@@ -729,10 +730,21 @@ static int convert(sgp_map_ctx *c, const struct map_rule *r, const json_t *item,
 		return 1;
 	}
 	case CV_MONEY: {
-		const struct sgp_currency *cur = rule_currency(c, r, item);
+		const struct sgp_currency *cur;
+		struct map_val keep;
 		sgp_dec d, e;
 		int scale, rc;
 
+		/* A currency rule uses the scratch buffers a text value may
+		 * sit in: keep the value aside first. */
+		if (r->cur_rule && v->kind == VK_STR) {
+			sgp_buf_reset(&c->vsave);
+			put(&c->vsave, v->s, v->n);
+			keep = *v;
+			keep.s = c->vsave.data;
+			v = &keep;
+		}
+		cur = rule_currency(c, r, item);
 		if (cur == NULL)
 			return -1;
 		scale = r->scale >= 0 ? r->scale : cur->exponent;

@@ -287,6 +287,7 @@ struct sgp_map_ctx {
 	sgp_buf key;               /* idempotency key of the event being built */
 	struct map_parent par;     /* the input's identity */
 	sgp_buf curb;              /* a money rule's currency from a rule */
+	sgp_buf vsave;             /* the amount kept aside meanwhile */
 	sgp_buf src;               /* source prefix of the array elements being mapped */
 	char **names;              /* message strings of the current record */
 	size_t nnames, capnames;

@@ -376,6 +376,33 @@ TEST(examples_report_differences)
 	sgp_mapping_free(m);
 }
 
+/* A text amount and a currency given by a rule that uses the same
+ * scratch space: the amount survives. */
+TEST(money_with_a_currency_rule)
+{
+	char *err, *out;
+	enum sgp_map_status st;
+	sgp_map_ctx *c = sgp_map_ctx_new();
+	sgp_mapping *m = spec(HEAD EMIT("{\"m\":{\"template\":\"{/w}.{/f}\",\"convert\":\"money\","
+					 "\"currency\":{\"template\":\"{/c1}{/c2}\",\"case\":\"upper\"}},"
+					 "\"k\":{\"from\":\"/n\",\"convert\":\"money\",\"unit\":\"minor\",\"to\":\"number\","
+					 "\"currency\":{\"from\":\"/c\",\"map\":{\"dinar\":\"KWD\"}}}}"), &err);
+
+	CHECK(m != NULL);
+	out = apply(m, "{\"id\":\"1\",\"w\":\"12\",\"f\":\"5\",\"c1\":\"us\",\"c2\":\"d\",\"n\":1250,\"c\":\"dinar\"}",
+		    "a.b", &st, c);
+	CHECK_INT(st, SGP_MAP_DONE);
+	CHECK(strstr(out, "\"data\":{\"m\":\"12.50\",\"k\":1.250}}\n") != NULL);
+	free(out);
+	out = apply(m, "{\"id\":\"1\",\"w\":\"12\",\"f\":\"5\",\"c1\":\"x\",\"c2\":\"yz\",\"n\":1,\"c\":\"euro\"}",
+		    "a.b", &st, c);
+	CHECK_INT(st, SGP_MAP_ERROR);
+	CHECK_STR(sgp_map_ctx_reason(c), "money");
+	free(out);
+	sgp_mapping_free(m);
+	sgp_map_ctx_free(c);
+}
+
 struct seen {
 	sgp_buf b;
 };
@@ -613,6 +640,7 @@ int main(void)
 	RUN(apply_and_envelope);
 	RUN(every_error_of_a_record);
 	RUN(examples_report_differences);
+	RUN(money_with_a_currency_rule);
 	RUN(fields_per_type);
 	RUN(mapset_counters);
 	RUN(threads_share_a_mapping);
