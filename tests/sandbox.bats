@@ -484,7 +484,7 @@ PY
 	assert_success
 	client walk salesforce Opportunity 0 --out "$T/opps.ndjson" >/dev/null
 	cut=2026-10-01T00:00:00.000+0000
-	want=$("$PYTHON" -c 'import json; print(sum(json.loads(l)["LastModifiedDate"] > "'$cut'" for l in open("'"$T/opps.ndjson"'")))')
+	want=$("$PYTHON" -c 'import json; print(sum(json.loads(l)["LastModifiedDate"] > "'"$cut"'" for l in open("'"$T/opps.ndjson"'")))')
 	run client walk salesforce Opportunity 0 --query "SELECT Id FROM Opportunity WHERE LastModifiedDate > 2026-10-01T00:00:00Z"
 	assert_output "$want $want $(((want + 49) / 50))"
 	[ "$want" -gt 0 ]
@@ -541,7 +541,7 @@ PY
 @test "sandbox: netsuite credit memo POST is replayed for the same idempotency key" {
 	inv=$(client ns GET "/services/rest/record/v1/invoice?limit=1" | sed -n 3p | jget 'd["items"][0]["id"]')
 	ent=$(client ns GET "/services/rest/record/v1/invoice/$inv" | sed -n 3p | jget 'd["entity"]["id"]')
-	body='{"entity":{"id":"'$ent'"},"createdFrom":{"id":"'$inv'"},"memo":"Zendesk #1001","item":{"items":[{"item":{"id":"110"},"amount":12.5}]}}'
+	body='{"entity":{"id":"'"$ent"'"},"createdFrom":{"id":"'"$inv"'"},"memo":"Zendesk #1001","item":{"items":[{"item":{"id":"110"},"amount":12.5}]}}'
 	before=$(count netsuite creditmemo)
 	key="X-NetSuite-Idempotency-Key: 2b9d7a9e-7c1f-4e36-9d4f-31c1a0c4e001"
 	run client ns POST /services/rest/record/v1/creditMemo --body "$body" --header "$key"
@@ -613,7 +613,7 @@ PY
 	k="X-API-Key: rr_test_sgp_sandbox"
 	read -r contract cur < <(curl -sf -H "$k" "$SBX/revrec/api/v1/revenue_schedules?per_page=1" |
 		jget 'd["data"][0]["contract_ref"]["id"] + " " + d["data"][0]["currency"]')
-	body='{"contract_id":"'$contract'","effective_date":"2027-01-01","amount_delta":"120.00","currency":"'$cur'"}'
+	body='{"contract_id":"'"$contract"'","effective_date":"2027-01-01","amount_delta":"120.00","currency":"'"$cur"'"}'
 	run curl -s -D "$T/h1" -H "$k" -H 'Idempotency-Key: am-1' -H 'Content-Type: application/json' -d "$body" \
 		"$SBX/revrec/api/v1/contract_amendments"
 	id1=$(jget 'd["id"]' <<<"$output")
@@ -701,7 +701,7 @@ PY
 	run client ns GET "/services/rest/record/v1/customer/$id"
 	assert_output --partial '"companyName":"Neue Kunde AG"'
 	assert_output --partial '"email":"ap@neue.example"'
-	body='{"entity":{"id":"'$id'"},"tranDate":"2026-11-02","externalId":"in_sgp_new_1","item":{"items":[{"item":{"id":"102"},"quantity":3,"rate":49.0}]}}'
+	body='{"entity":{"id":"'"$id"'"},"tranDate":"2026-11-02","externalId":"in_sgp_new_1","item":{"items":[{"item":{"id":"102"},"quantity":3,"rate":49.0}]}}'
 	run client ns POST /services/rest/record/v1/invoice --body "$body"
 	assert_line -n 0 204
 	run client ns POST "/services/rest/query/v1/suiteql" --header "Prefer: transient" \
@@ -710,7 +710,7 @@ PY
 	[ "$(sed -n 3p <<<"$output" | jget '[(r["foreigntotal"], r["status"]) for r in d["items"]]')" = "[('147', 'CustInvc:A')]" ]
 	run client ns POST /services/rest/record/v1/invoice --body "$body"
 	assert_output --partial '"o:errorCode":"DUP_RCRD"'
-	run client ns POST /services/rest/record/v1/invoice --body '{"entity":{"id":"'$id'"},"item":{"items":[{"item":{"id":"102"},"amount":"12.50"}]}}'
+	run client ns POST /services/rest/record/v1/invoice --body '{"entity":{"id":"'"$id"'"},"item":{"items":[{"item":{"id":"102"},"amount":"12.50"}]}}'
 	assert_output --partial "The value must be a number"
 }
 
@@ -758,7 +758,8 @@ PY
 		codes="$codes $(curl -s -o /dev/null -D "$T/h$i" -w '%{http_code}' -H "$STRIPE_AUTH" "$SBX/stripe/v1/invoices?limit=1")"
 	done
 	[ "$codes" = " 429 429 429 200 200" ]
-	! grep -qi '^Retry-After' "$T/h1"
+	run grep -qi '^Retry-After' "$T/h1"
+	assert_failure
 	curl -s -H "$STRIPE_AUTH" "$SBX/stripe/v1/customers?limit=1" >/dev/null
 	run curl -sf "$SBX/_sandbox/faults"
 	[ "$(jget '(d["faults"][0]["delivered"], d["faults"][0]["remaining"])' <<<"$output")" = "(3, 0)" ]
@@ -791,7 +792,8 @@ PY
 	fault '{"path_prefix":"/zendesk","kind":"429","retry_after":null}'
 	curl -s -D "$T/h" -o /dev/null -H "$auth" "$url"
 	grep -q '^HTTP/1.1 429' "$T/h"
-	! grep -qi '^Retry-After' "$T/h"
+	run grep -qi '^Retry-After' "$T/h"
+	assert_failure
 	fault '{"path_prefix":"/salesforce","kind":"rate_limit"}'
 	run curl -s -w ' %{http_code}' "$SBX/salesforce/services/data/v59.0/query?q=x"
 	assert_output '[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}] 403'
