@@ -1065,6 +1065,17 @@ static enum rec_built reader_next(rec_source *s, sgp_buf *rec, sgp_buf *rej, cha
 	return it->kind;
 }
 
+const char *rec_source_peek(const rec_source *s, size_t k)
+{
+	const struct batch *b;
+	const struct item *it;
+
+	if (s->rd == NULL || (b = s->rd->cur) == NULL || k == 0 || b->next + k - 1 >= b->n)
+		return NULL;
+	it = &b->items[b->next + k - 1];
+	return it->rlen ? b->recs.data + it->roff : NULL;
+}
+
 /* ---- opening and reading ------------------------------------------------ */
 
 rec_source *rec_source_open(const struct rec_config *c, int side, const char *path,

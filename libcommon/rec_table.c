@@ -56,6 +56,11 @@ static void *map(size_t n)
 
 	if (p == MAP_FAILED)
 		sgp_die(SGP_EXIT_SYSTEM, "out of memory (%zu bytes)", n);
+#ifdef MADV_HUGEPAGE
+	/* Large tables are probed at random: huge pages spare TLB misses. */
+	if (n >= 2 << 20)
+		madvise(p, n, MADV_HUGEPAGE);
+#endif
 	return p;
 }
 
@@ -131,6 +136,20 @@ char *rec_table_find(rec_table *t, int side, const char *key, size_t keylen, uin
 		r = slot_rec(t, v);
 		if (same(t, r, side, key, keylen, hash))
 			return r;
+	}
+}
+
+void rec_table_prefetch(const rec_table *t, int side, uint32_t hash, int deep)
+{
+	size_t i = slot_home(hash, side, t->nslots - 1);
+
+	if (!deep) {
+		__builtin_prefetch(&t->slots[i]);
+	} else {
+		uint64_t v = t->slots[i];
+
+		if (v && (v & 0xFFFF) == slot_tag(hash))
+			__builtin_prefetch(slot_rec(t, v));
 	}
 }
 

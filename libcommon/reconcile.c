@@ -1352,6 +1352,17 @@ static int read_side(struct engine *e, struct level *lv, rec_source *src, int si
 			sgp_writer_write(rej, rejbuf->data, rejbuf->len);
 			continue;
 		case REC_BUILT_RECORD:
+			if (lv->t) {
+				/* Look a few records ahead: their slots, then their records,
+				 * are in cache by the time they are needed. */
+				const char *ahead = rec_source_peek(src, 8);
+
+				if (ahead)
+					rec_table_prefetch(lv->t, REC_LEFT, rec_u32(ahead, REC_O_HASH), 0);
+				ahead = rec_source_peek(src, 4);
+				if (ahead)
+					rec_table_prefetch(lv->t, REC_LEFT, rec_u32(ahead, REC_O_HASH), 1);
+			}
 			if (side == REC_LEFT)
 				e->res->counts.left_in++;
 			else

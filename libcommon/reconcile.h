@@ -351,6 +351,9 @@ uint64_t rec_source_consumed(const rec_source *s);
  * return value says what they hold.
  */
 enum rec_built rec_source_next(rec_source *s, sgp_buf *rec, sgp_buf *rej, char *err, size_t errlen);
+/* The record k lines after the one last returned, when it is already built
+ * (worker threads build ahead), else NULL.  For prefetching only. */
+const char *rec_source_peek(const rec_source *s, size_t k);
 
 /* The arena and hash index of records (rec_table.c).  Records are found by
  * (side, key); iteration is in insertion order.  Memory is mmap'd and given
@@ -364,6 +367,9 @@ size_t rec_table_count(const rec_table *t);
 /* What rec_table_bytes would be after inserting a record of reclen bytes. */
 size_t rec_table_need(const rec_table *t, size_t reclen);
 char *rec_table_find(rec_table *t, int side, const char *key, size_t keylen, uint32_t hash);
+/* Hint that (side, hash) will be looked up soon: deep 0 fetches its slot,
+ * deep 1 (a few records later) the record the slot points to. */
+void rec_table_prefetch(const rec_table *t, int side, uint32_t hash, int deep);
 /* Copy rec into the arena and index it; returns the copy. */
 char *rec_table_insert(rec_table *t, const char *rec);
 /* Iterate: start with *chunk = *off = 0; NULL at the end. */
