@@ -55,7 +55,7 @@ MAN7      := $(wildcard man/*.7)
 # Debian packages needed to build, test and run the demo.
 DEPS_PKGS = gcc make pkg-config libjansson-dev libcurl4-openssl-dev libcsv-dev \
             libpcre2-dev libsqlite3-dev libssl-dev bats bats-support bats-assert \
-            python3 sqlite3
+            python3 sqlite3 curl
 # Extra packages for development work: fuzzing, man lint, benchmarks.
 DEV_PKGS  = clang valgrind mandoc shellcheck nginx jq gojq miller time \
             python3-jsonschema
