@@ -195,7 +195,8 @@ void sgp_map_arena_install(void);
  * an sgp.event/1 object) and compare with "output" (the list of expected
  * events: each expected member is compared exactly, numerically for
  * numbers; "type" and "data" must be given, envelope members left out are
- * not compared) or with "reject" ({"reason": R, "paths": [...]}: the
+ * not compared; an empty "output" also passes when the mapping does not
+ * match the input) or with "reject" ({"reason": R, "paths": [...]}: the
  * record must be rejected with that reason and those error paths, in
  * order).  Appends one line per difference to msgs, e.g.
  *   "stripe.json: example 2 (JPY invoice): event 1: /data/total: expected \"1250\", got \"12.50\""

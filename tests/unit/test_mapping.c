@@ -356,7 +356,9 @@ TEST(examples_report_differences)
 		 "{\"name\":\"wrong\",\"input\":{\"id\":\"2\",\"a\":\"x\",\"n\":2.5},\"output\":[{\"type\":\"x.y\",\"occurred_at\":\"2026-11-02T00:00:00Z\",\"data\":{\"a\":\"y\",\"n\":\"2.50\",\"z\":1}}]},"
 		 "{\"input\":{\"id\":\"3\",\"n\":1},\"reject\":{\"reason\":\"mapping\",\"paths\":[\"/data/a\"]}},"
 		 "{\"input\":{\"id\":\"4\",\"a\":\"x\",\"n\":1},\"reject\":{\"reason\":\"money\"}},"
-		 "{\"input\":{\"id\":\"5\",\"a\":\"x\",\"n\":1.005},\"output\":[]}]}", &err);
+		 "{\"input\":{\"id\":\"5\",\"a\":\"x\",\"n\":1.005},\"output\":[]},"
+		 "{\"type\":\"q.r\",\"input\":{\"id\":\"6\"},\"output\":[]},"
+		 "{\"name\":\"nomatch\",\"type\":\"q.r\",\"input\":{\"id\":\"7\"},\"output\":[{\"type\":\"x.y\",\"data\":{}}]}]}", &err);
 	CHECK(m != NULL);
 	if (m == NULL) {
 		printf("#   %s\n", err);
@@ -364,14 +366,16 @@ TEST(examples_report_differences)
 		return;
 	}
 	failed = sgp_mapping_check_examples(m, &msgs, &n);
-	CHECK_INT(n, 5);
-	CHECK_INT(failed, 3);
+	CHECK_INT(n, 7);
+	CHECK_INT(failed, 4);
 	CHECK(strstr(msgs.data, "t.json: example 2 (wrong): event 1: /occurred_at: expected \"2026-11-02T00:00:00Z\", got \"2026-11-01T00:00:00Z\"\n") != NULL);
 	CHECK(strstr(msgs.data, "t.json: example 2 (wrong): event 1: /data/a: expected \"y\", got \"x\"\n") != NULL);
 	CHECK(strstr(msgs.data, "t.json: example 2 (wrong): event 1: /data/z: expected 1, got nothing\n") != NULL);
 	CHECK(strstr(msgs.data, "t.json: example 4: expected a reject, got 1 event\n") != NULL);
 	CHECK(strstr(msgs.data, "t.json: example 5: rejected (money): /data/n: ") != NULL);
+	CHECK(strstr(msgs.data, "t.json: example 7 (nomatch): the mapping does not apply to the input") != NULL);
 	CHECK(strstr(msgs.data, "example 1") == NULL && strstr(msgs.data, "example 3") == NULL);
+	CHECK(strstr(msgs.data, "example 6") == NULL);
 	sgp_buf_release(&msgs);
 	sgp_mapping_free(m);
 }
