@@ -6,6 +6,7 @@
 #include "reconcile.h"
 #include "csvfile.h"
 #include "envelope.h"
+#include "log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -960,6 +961,7 @@ static void reader_start(rec_source *s, int nthreads)
 	rd->threads = xcalloc((size_t)nthreads, sizeof *rd->threads);
 	rd->builders = xcalloc((size_t)nthreads, sizeof *rd->builders);
 	json_object_seed(0);    /* before any thread makes a JSON object */
+	sgp_log(SGP_LOG_DEBUG, "reading '%s' on %d threads", s->name, nthreads);
 	for (int i = 0; i < nthreads; i++) {
 		struct worker_arg *a = xmalloc(sizeof *a);
 		int rc;

@@ -20,6 +20,7 @@
 #include "reconcile.h"
 #include "csvfile.h"
 #include "envelope.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -876,7 +877,7 @@ static int room(struct engine *e, struct level *lv, size_t len)
 		return 1;
 	if (lv->depth >= MAX_DEPTH || rec_table_count(lv->t) < MIN_SPLIT) {
 		if (!e->warned_budget)
-			sgp_warn("warning: --memory is too small for these records; exceeding it");
+			sgp_log(SGP_LOG_WARN, "--memory is too small for these records; exceeding it");
 		e->warned_budget = 1;
 		return 1;
 	}
@@ -1027,6 +1028,9 @@ static void spill(struct engine *e, struct level *lv)
 	bufsize = e->budget / 4 / k;
 	if (bufsize > 256 * 1024)
 		bufsize = 256 * 1024;
+	sgp_log(SGP_LOG_DEBUG, "%zu records (%zu bytes) reached the memory limit: "
+		"partitioning into %zu temporary files (level %d)", rec_table_count(lv->t), bytes, k,
+		lv->depth);
 	lv->nparts = k;
 	lv->parts = xcalloc(k, sizeof *lv->parts);
 	for (size_t i = 0; i < k; i++)
