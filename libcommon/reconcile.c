@@ -1451,11 +1451,17 @@ int rec_run(const struct rec_config *c, const char *left, const char *right,
 		csv_header(c, &e.ev);
 		sgp_writer_write(out, e.ev.data, e.ev.len);
 	}
-	if (read_side(&e, &lv, src[REC_LEFT], REC_LEFT, rej, &rec, &rejbuf, 0, err, errlen) < 0 ||
-	    (left_done(&e, &rec), 0) ||
-	    read_side(&e, &lv, src[REC_RIGHT], REC_RIGHT, rej, &rec, &rejbuf,
-		      rec_source_consumed(src[REC_LEFT]), err, errlen) < 0) {
+	if (read_side(&e, &lv, src[REC_LEFT], REC_LEFT, rej, &rec, &rejbuf, 0, err, errlen) == 0) {
+		left_done(&e, &rec);
+		if (read_side(&e, &lv, src[REC_RIGHT], REC_RIGHT, rej, &rec, &rejbuf,
+			      rec_source_consumed(src[REC_LEFT]), err, errlen) == 0)
+			status = SGP_EXIT_OK;
+		else
+			status = SGP_EXIT_SYSTEM;
+	} else {
 		status = SGP_EXIT_SYSTEM;
+	}
+	if (status == SGP_EXIT_SYSTEM) {
 		rec_table_free(lv.t);
 		if (lv.parts) {
 			for (size_t i = 0; i < lv.nparts; i++)

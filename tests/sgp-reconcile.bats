@@ -461,6 +461,12 @@ Try 'sgp-reconcile --help' for more information."
 	run --separate-stderr sgp-reconcile -k /id nonexistent.ndjson "$RF/billing.ndjson"
 	assert_failure 3
 	assert_equal "$stderr" "sgp-reconcile: cannot open 'nonexistent.ndjson': No such file or directory"
+	mkdir adir
+	for j in 1 2; do
+		run --separate-stderr sgp-reconcile -q -j $j -k /id --rejects /dev/null "$RF/erp.ndjson" adir
+		assert_failure 3
+		assert_equal "$stderr" "sgp-reconcile: read error on 'adir': Is a directory"
+	done
 	run --separate-stderr erp "$RF/erp.ndjson" "$RF/billing.ndjson" --summary no/such/dir/s.json
 	assert_failure 3
 	[[ "$stderr" == *"cannot write 'no/such/dir/s.json'"* ]]
