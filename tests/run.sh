@@ -58,8 +58,10 @@ if [ $unit_only -eq 0 ]; then
 	if [ ${#files[@]} -gt 0 ]; then
 		for f in "${files[@]}"; do
 			echo "# bats: ${f##*/}"
+			t0=$(date +%s)
 			bats --tap "$f" </dev/null >"$tmp/out" 2>&1
 			rc=$?
+			echo "# bats: ${f##*/}: $(($(date +%s) - t0)) s" >>"$tmp/times"
 			cat "$tmp/out"
 			tally "$tmp/out"
 			if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out"; then
@@ -70,6 +72,7 @@ if [ $unit_only -eq 0 ]; then
 	fi
 fi
 
+[ -f "$tmp/times" ] && cat "$tmp/times"
 if [ $skip -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else
