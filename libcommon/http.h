@@ -135,10 +135,11 @@ void sgp_http_req_body(sgp_http_req *r, const void *data, size_t len, const char
  * for a POST that carries an idempotency key). */
 void sgp_http_req_mark_idempotent(sgp_http_req *r);
 void sgp_http_req_set_userdata(sgp_http_req *r, void *p);
-/* Check each 2xx response before accepting it: check returns 0 to accept,
- * or non-zero with a reason in why (a truncated page, a body that is not
- * JSON), and the attempt is retried like a 5xx. */
-typedef int (*sgp_http_check_fn)(void *ctx, const char *body, size_t len, char *why, size_t whylen);
+/* Check each 2xx response before accepting it (its body and headers are
+ * readable through r): check returns 0 to accept, or non-zero with a
+ * reason in why (a truncated page, a body that is not JSON), and the
+ * attempt is retried like a 5xx.  It may submit other requests. */
+typedef int (*sgp_http_check_fn)(void *ctx, sgp_http_req *r, char *why, size_t whylen);
 void sgp_http_req_set_check(sgp_http_req *r, sgp_http_check_fn check, void *ctx);
 void *sgp_http_req_userdata(const sgp_http_req *r);
 /* Frees a request; one still queued or running is cancelled first. */
@@ -174,6 +175,13 @@ enum sgp_http_result sgp_http_req_result(const sgp_http_req *r);
 long sgp_http_req_status(const sgp_http_req *r);
 /* Response body (NUL-terminated; owned by the request). */
 const char *sgp_http_req_response(const sgp_http_req *r, size_t *len);
+/* Move the response body's storage out of r into *b (which must be
+ * empty or released), e.g. to give it to the next request with
+ * sgp_http_req_recycle(): pages of a megabyte then cost no fresh memory. */
+void sgp_http_req_take_body(sgp_http_req *r, sgp_buf *b);
+/* Let r receive its response into b's storage (taken; b is left empty).
+ * Call before sgp_http_submit(). */
+void sgp_http_req_recycle(sgp_http_req *r, sgp_buf *b);
 /* Last value of a response header (case-insensitive), or NULL. */
 const char *sgp_http_req_response_header(const sgp_http_req *r, const char *name);
 /* Attempts made. */

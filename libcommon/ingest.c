@@ -4,6 +4,11 @@
 #include "envelope.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +72,81 @@ static int hex4(const char *p)
 
 /* Check a string starting at *pp (the opening quote); on success *pp is
  * past the closing quote. */
+/* Bytes a string scan must stop at: '"', '\\', controls and non-ASCII. */
+static unsigned char str_stop[256];
+/* Bytes that stop the skip of a string: '"' and '\\'. */
+static unsigned char quote_stop[256];
+/* Bytes that matter when skipping a container: quotes and brackets. */
+static unsigned char struct_stop[256];
+
+__attribute__((constructor)) static void init_tables(void)
+{
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		str_stop[i] = i < 0x20 || i >= 0x80 || i == '"' || i == '\\';
+		quote_stop[i] = i == '"' || i == '\\';
+		struct_stop[i] = i == '"' || i == '{' || i == '}' || i == '[' || i == ']';
+	}
+}
+
+/* First byte at or after p (< e) that is '"', '\\', a control character
+ * or not ASCII; e if none. */
+static inline const unsigned char *str_scan(const unsigned char *p, const unsigned char *e)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(0x20);
+
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		/* signed: bytes >= 0x80 are negative, so "< 0x20" catches them */
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+							_mm_cmpeq_epi8(v, bs)),
+					   _mm_cmplt_epi8(v, space));
+		int m = _mm_movemask_epi8(hit);
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+		p += 16;
+	}
+#endif
+	while (p < e && !str_stop[*p])
+		p++;
+	return p;
+}
+
+/* First '"' or '\\' at or after p (< e); e if none. */
+static inline const unsigned char *quote_scan(const unsigned char *p, const unsigned char *e)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						       _mm_cmpeq_epi8(v, bs)));
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+		p += 16;
+	}
+#endif
+	while (p < e && !quote_stop[*p])
+		p++;
+	return p;
+}
+
 static int check_string(const char **pp, const char *end, const char **why)
 {
 	const unsigned char *p = (const unsigned char *)*pp + 1, *e = (const unsigned char *)end;
 
 	while (p < e) {
-		unsigned c = *p;
+		unsigned c;
+		p = str_scan(p, e);
+		while (p < e && !str_stop[*p])
+			p++;
+		if (p >= e)
+			break;
+		c = *p;
 		if (c == '"') {
 			*pp = (const char *)p + 1;
 			return 0;
@@ -171,22 +245,70 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
+/* skip_ws that notes whether anything was skipped */
+#define WS(from, to) ws_note((from), (to), has_space)
+
+static inline const char *ws_note(const char *p, const char *end, int *seen)
 {
-	const char *p = s, *end = s + n;
+	const char *q = skip_ws(p, end);
+
+	if (q != p && seen)
+		*seen = 1;
+	return q;
+}
+
+static enum sgp_jtype type_at(char c);
+
+static void add_member(struct sgp_json_members *m, const char *key, size_t keylen,
+		       const char *v, size_t vn)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 16;
+		m->v = xreallocarray(m->v, m->cap, sizeof *m->v);
+	}
+	m->v[m->n].key = key;
+	m->v[m->n].keylen = keylen;
+	m->v[m->n].value.p = v;
+	m->v[m->n].value.n = vn;
+	m->v[m->n].value.type = type_at(*v);
+	m->n++;
+}
+
+int sgp_json_check_index(const char *s, size_t n, size_t *offset, const char **why,
+			 int *has_space, struct sgp_json_members *mem)
+{
+	const char *p = s, *end = s + n, *mkey = NULL, *mval = NULL, *eval = NULL;
+	size_t mkeylen = 0, eoflen = mem && mem->elems_of ? strlen(mem->elems_of) : 0;
+	int in_elems = 0;
 	char stack[SGP_JSON_MAX_DEPTH];
 	int depth = 0;
 	/* states: expecting a value, or after a value inside a container */
 	int want_value = 1;
 
 	*why = NULL;
-	p = skip_ws(p, end);
+	if (has_space)
+		*has_space = 0;
+	if (mem) {
+		mem->n = 0;
+		mem->nelems = 0;
+		mem->have_elems = 0;
+	}
+	p = skip_ws(p, end);  /* around the value: not part of it */
 	for (;;) {
 		if (want_value) {
-			p = skip_ws(p, end);
+			p = WS(p, end);
 			if (p >= end) {
 				*why = "unexpected end of input";
 				goto bad;
+			}
+			if (mem && depth == 1 && stack[0] == '{') {
+				mval = p;
+				in_elems = !mem->have_elems && eoflen && mkeylen == eoflen && *p == '[' &&
+					   memcmp(mkey, mem->elems_of, eoflen) == 0;
+				if (in_elems)
+					mem->have_elems = 1;
+			} else if (in_elems && depth == 2) {
+				eval = p;
 			}
 			switch (*p) {
 			case '{':
@@ -196,7 +318,7 @@ int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
 					goto bad;
 				}
 				stack[depth++] = *p;
-				p = skip_ws(p + 1, end);
+				p = WS(p + 1, end);
 				if (p < end && (*p == (stack[depth - 1] == '{' ? '}' : ']'))) {
 					depth--;
 					p++;
@@ -208,9 +330,13 @@ int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
 						*why = "expected a member name";
 						goto bad;
 					}
+					if (depth == 1)
+						mkey = p + 1;
 					if (check_string(&p, end, why) < 0)
 						goto bad;
-					p = skip_ws(p, end);
+					if (depth == 1)
+						mkeylen = (size_t)(p - 1 - mkey);
+					p = WS(p, end);
 					if (p >= end || *p != ':') {
 						*why = "expected ':'";
 						goto bad;
@@ -255,7 +381,22 @@ int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
 			want_value = 0;
 		}
 		/* after a value */
-		p = skip_ws(p, end);
+		if (mem && depth == 1 && stack[0] == '{' && mval) {
+			add_member(mem, mkey, mkeylen, mval, (size_t)(p - mval));
+			mval = NULL;
+			in_elems = 0;
+		} else if (in_elems && depth == 2 && eval) {
+			if (mem->nelems == mem->capelems) {
+				mem->capelems = mem->capelems ? 2 * mem->capelems : 256;
+				mem->elems = xreallocarray(mem->elems, mem->capelems, sizeof *mem->elems);
+			}
+			mem->elems[mem->nelems].p = eval;
+			mem->elems[mem->nelems].n = (size_t)(p - eval);
+			mem->elems[mem->nelems].type = type_at(*eval);
+			mem->nelems++;
+			eval = NULL;
+		}
+		p = depth ? WS(p, end) : skip_ws(p, end);
 		if (depth == 0) {
 			if (p != end) {
 				*why = "text after the JSON value";
@@ -268,15 +409,19 @@ int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
 			goto bad;
 		}
 		if (*p == ',') {
-			p = skip_ws(p + 1, end);
+			p = WS(p + 1, end);
 			if (stack[depth - 1] == '{') {
 				if (p >= end || *p != '"') {
 					*why = "expected a member name";
 					goto bad;
 				}
+				if (depth == 1)
+					mkey = p + 1;
 				if (check_string(&p, end, why) < 0)
 					goto bad;
-				p = skip_ws(p, end);
+				if (depth == 1)
+					mkeylen = (size_t)(p - 1 - mkey);
+				p = WS(p, end);
 				if (p >= end || *p != ':') {
 					*why = "expected ':'";
 					goto bad;
@@ -298,6 +443,55 @@ bad:
 	*offset = (size_t)(p - s);
 	return -1;
 }
+
+int sgp_json_check_ws(const char *s, size_t n, size_t *offset, const char **why, int *has_space)
+{
+	return sgp_json_check_index(s, n, offset, why, has_space, NULL);
+}
+
+int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why)
+{
+	return sgp_json_check_index(s, n, offset, why, NULL, NULL);
+}
+
+void sgp_json_members_release(struct sgp_json_members *m)
+{
+	free(m->v);
+	free(m->elems);
+	m->v = NULL;
+	m->elems = NULL;
+	m->n = m->cap = m->nelems = m->capelems = 0;
+}
+
+int sgp_json_members_get(const struct sgp_json_members *m, const struct sgp_jspan *root,
+			 const char *ptr, struct sgp_jspan *out)
+{
+	const char *tok, *rest;
+	size_t tn, i;
+
+	if (ptr == NULL || ptr[0] != '/' || root->type != SGP_J_OBJECT)
+		return sgp_jspan_get(root, ptr, out);
+	tok = ptr + 1;
+	rest = strchr(tok, '/');
+	tn = rest ? (size_t)(rest - tok) : strlen(tok);
+	if (memchr(tok, '~', tn))
+		return sgp_jspan_get(root, ptr, out);
+	/* the first member of the name, as sgp_jspan_get finds it */
+	for (i = 0; i < m->n; i++) {
+		if (memchr(m->v[i].key, '\\', m->v[i].keylen))
+			return sgp_jspan_get(root, ptr, out);
+		if (m->v[i].keylen == tn && memcmp(m->v[i].key, tok, tn) == 0) {
+			if (rest == NULL) {
+				*out = m->v[i].value;
+				return 1;
+			}
+			return sgp_jspan_get(&m->v[i].value, rest, out);
+		}
+	}
+	return 0;
+}
+
+#undef WS
 
 static enum sgp_jtype type_at(char c)
 {
@@ -321,32 +515,42 @@ static const char *skip_value(const char *p, const char *end)
 	case '"':
 		p++;
 		for (;;) {
-			const char *q = memchr(p, '"', (size_t)(end - p));
-			const char *b;
-			size_t bs = 0;
-			if (q == NULL)
+			p = (const char *)quote_scan((const unsigned char *)p, (const unsigned char *)end);
+			if (p >= end)
 				return end;
-			for (b = q; b > p && b[-1] == '\\'; b--)
-				bs++;
-			if (bs % 2 == 0)
-				return q + 1;
-			p = q + 1;
+			if (*p == '"')
+				return p + 1;
+			p += 2;  /* an escape: the next byte is never the end */
 		}
 	case '{':
 	case '[':
 		while (p < end) {
-			char c = *p;
+			const unsigned char *u = (const unsigned char *)p;
+			unsigned char c;
+			while ((const char *)u < end && !struct_stop[*u])
+				u++;
+			if ((const char *)u >= end)
+				return end;
+			c = *u;
+			p = (const char *)u + 1;
 			if (c == '"') {
-				p = skip_value(p, end);
-				continue;
-			}
-			if (c == '{' || c == '[')
+				/* a string: to its closing quote */
+				for (;;) {
+					p = (const char *)quote_scan((const unsigned char *)p,
+								     (const unsigned char *)end);
+					if (p >= end)
+						return end;
+					if (*p == '"') {
+						p++;
+						break;
+					}
+					p += 2;
+				}
+			} else if (c == '{' || c == '[') {
 				depth++;
-			else if (c == '}' || c == ']') {
-				if (--depth == 0)
-					return p + 1;
+			} else if (--depth == 0) {
+				return p;
 			}
-			p++;
 		}
 		return end;
 	case 't':
@@ -375,13 +579,13 @@ void sgp_jspan_root(const char *s, size_t n, struct sgp_jspan *out)
 {
 	const char *end = s + n, *p = skip_ws(s, end);
 
-	if (p >= end) {
-		out->p = p;
-		out->n = 0;
-		out->type = SGP_J_NONE;
-		return;
-	}
-	make_span(p, end, out);
+	/* A checked text is one value between whitespace: no need to walk
+	 * it to find where it ends. */
+	while (end > p && is_ws(end[-1]))
+		end--;
+	out->p = p;
+	out->n = (size_t)(end - p);
+	out->type = p < end ? type_at(*p) : SGP_J_NONE;
 }
 
 /* Compare the (valid) JSON string at p (opening quote) with tok[0..tn);
@@ -480,6 +684,82 @@ int sgp_jspan_get(const struct sgp_jspan *v, const char *ptr, struct sgp_jspan *
 	}
 	*out = cur;
 	return 1;
+}
+
+void sgp_jspan_get_many(const struct sgp_jspan *v, const char *const *ptrs, size_t n,
+			struct sgp_jspan *out, int *found)
+{
+	const char *p, *end = v->p + v->n;
+	size_t i, left = 0;
+	unsigned long long taken = 0;  /* pointers settled (n <= 64) */
+
+	for (i = 0; i < n; i++) {
+		found[i] = 0;
+		if (ptrs[i] == NULL || i >= 64)
+			continue;
+		if (ptrs[i][0] == '\0' || v->type != SGP_J_OBJECT) {
+			/* the value itself, or not an object: the plain way */
+			found[i] = sgp_jspan_get(v, ptrs[i], &out[i]);
+			taken |= 1ULL << i;
+			continue;
+		}
+		left++;
+	}
+	if (left == 0)
+		return;
+	p = skip_ws(v->p + 1, end);
+	while (left > 0 && p < end && *p == '"') {
+		const char *kstart = p + 1, *after = skip_value(p, end), *val;
+		size_t kn = (size_t)(after - 1 - kstart);
+		struct sgp_jspan mv = { NULL, 0, SGP_J_NONE };
+		int have = 0, escaped = memchr(kstart, '\\', kn) != NULL;
+
+		val = skip_ws(skip_ws(after, end) + 1, end);
+		for (i = 0; i < n; i++) {
+			const char *tok, *rest;
+			size_t tn;
+			if (ptrs[i] == NULL || i >= 64 || (taken >> i & 1) || ptrs[i][0] != '/')
+				continue;
+			tok = ptrs[i] + 1;
+			rest = strchr(tok, '/');
+			tn = rest ? (size_t)(rest - tok) : strlen(tok);
+			if (escaped || memchr(tok, '~', tn)) {
+				/* rare: compare decoded forms the slow way */
+				char first[512];
+				struct sgp_jspan one = { p, (size_t)(after - p), SGP_J_STRING };
+				sgp_buf kb = SGP_BUF_INIT;
+				size_t j, k = 0;
+				for (j = 0; j < tn && k < sizeof first; j++) {
+					if (tok[j] == '~' && j + 1 < tn && (tok[j + 1] == '0' || tok[j + 1] == '1')) {
+						first[k++] = tok[j + 1] == '0' ? '~' : '/';
+						j++;
+					} else {
+						first[k++] = tok[j];
+					}
+				}
+				sgp_jspan_text(&one, &kb);
+				if (kb.len != k || memcmp(kb.data, first, k) != 0) {
+					sgp_buf_release(&kb);
+					continue;
+				}
+				sgp_buf_release(&kb);
+			} else if (tn != kn || memcmp(tok, kstart, kn) != 0) {
+				continue;
+			}
+			if (!have) {
+				make_span(val, end, &mv);
+				have = 1;
+			}
+			found[i] = rest ? sgp_jspan_get(&mv, rest, &out[i]) : (out[i] = mv, 1);
+			taken |= 1ULL << i;
+			left--;
+		}
+		p = skip_ws(have ? mv.p + mv.n : skip_value(val, end), end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+		else
+			break;
+	}
 }
 
 void sgp_jspan_iter(const struct sgp_jspan *a, struct sgp_jiter *it)
@@ -704,7 +984,11 @@ int sgp_record_extract(const struct sgp_record_spec *spec, const struct sgp_jspa
 		return -1;
 	}
 	sgp_buf_release(&tb);
-	sgp_buf_addf(&r->key, "%s:%s:%s", spec->system, spec->object, r->id.data);
+	sgp_buf_adds(&r->key, spec->system);
+	sgp_buf_addc(&r->key, ':');
+	sgp_buf_adds(&r->key, spec->object);
+	sgp_buf_addc(&r->key, ':');
+	sgp_buf_add(&r->key, r->id.data, r->id.len);
 	if (r->has_revision) {
 		sgp_buf_addc(&r->key, ':');
 		sgp_buf_add(&r->key, r->revision.data, r->revision.len);
@@ -712,35 +996,73 @@ int sgp_record_extract(const struct sgp_record_spec *spec, const struct sgp_jspa
 	return 0;
 }
 
+/* sgp_event_id(), with the digest context kept between records: the
+ * same bytes, without OpenSSL looking SHA-256 up for every record. */
+static void event_id(char out[SGP_EVENT_ID_SIZE], const struct sgp_record_spec *spec,
+		     const struct sgp_record *r)
+{
+	static __thread EVP_MD_CTX *ctx;
+	static __thread EVP_MD *md;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	int i;
+
+	if (ctx == NULL) {
+		ctx = EVP_MD_CTX_new();
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (ctx == NULL || md == NULL)
+			sgp_die(SGP_EXIT_SYSTEM, "sha-256 is not available");
+	}
+	if (!EVP_DigestInit_ex(ctx, md, NULL) ||
+	    !EVP_DigestUpdate(ctx, spec->system, strlen(spec->system)) ||
+	    !EVP_DigestUpdate(ctx, "\x1f", 1) ||
+	    !EVP_DigestUpdate(ctx, spec->object, strlen(spec->object)) ||
+	    !EVP_DigestUpdate(ctx, "\x1f", 1) ||
+	    !EVP_DigestUpdate(ctx, r->id.data, r->id.len) ||
+	    (r->has_revision && (!EVP_DigestUpdate(ctx, "\x1f", 1) ||
+				 !EVP_DigestUpdate(ctx, r->revision.data, r->revision.len))) ||
+	    !EVP_DigestFinal_ex(ctx, d, &dn) || dn != 32)
+		sgp_die(SGP_EXIT_SYSTEM, "sha-256 failed");
+	memcpy(out, "evt_", 4);
+	for (i = 0; i < 16; i++) {
+		out[4 + 2 * i] = hex[d[i] >> 4];
+		out[5 + 2 * i] = hex[d[i] & 15];
+	}
+	out[36] = '\0';
+}
+
 void sgp_record_event(const struct sgp_record_spec *spec, const struct sgp_record *r,
-		      const struct sgp_jspan *rec, sgp_buf *line)
+		      const struct sgp_jspan *rec, int compact, sgp_buf *line)
 {
 	char id[SGP_EVENT_ID_SIZE];
 
-	sgp_event_id(id, spec->system, spec->object, r->id.data,
-		     r->has_revision ? r->revision.data : NULL);
+	event_id(id, spec, r);
 	sgp_buf_adds(line, "{\"spec\":\"sgp.event/1\",\"id\":\"");
 	sgp_buf_adds(line, id);
-	sgp_buf_adds(line, "\",\"type\":");
-	{
-		char type[256];
-		int n = snprintf(type, sizeof type, "%s.%s", spec->system, spec->object);
-		sgp_buf_add_json_string(line, type, (size_t)n < sizeof type ? (size_t)n : sizeof type - 1);
-	}
+	sgp_buf_adds(line, "\",\"type\":\"");
+	/* system and object are names ([a-z0-9_-]), nothing to escape */
+	sgp_buf_adds(line, spec->system);
+	sgp_buf_addc(line, '.');
+	sgp_buf_adds(line, spec->object);
+	sgp_buf_addc(line, '"');
 	sgp_buf_adds(line, ",\"occurred_at\":\"");
 	sgp_buf_adds(line, r->occurred_at);
-	sgp_buf_adds(line, "\",\"source\":{\"system\":");
-	sgp_buf_add_json_string(line, spec->system, strlen(spec->system));
-	sgp_buf_adds(line, ",\"object\":");
-	sgp_buf_add_json_string(line, spec->object, strlen(spec->object));
-	sgp_buf_adds(line, ",\"id\":");
+	sgp_buf_adds(line, "\",\"source\":{\"system\":\"");
+	sgp_buf_adds(line, spec->system);
+	sgp_buf_adds(line, "\",\"object\":\"");
+	sgp_buf_adds(line, spec->object);
+	sgp_buf_adds(line, "\",\"id\":");
 	sgp_buf_add_json_string(line, r->id.data, r->id.len);
 	sgp_buf_adds(line, "},\"correlation_id\":\"");
 	sgp_buf_adds(line, id);
 	sgp_buf_adds(line, "\",\"idempotency_key\":");
 	sgp_buf_add_json_string(line, r->key.data, r->key.len);
 	sgp_buf_adds(line, ",\"data\":");
-	sgp_jspan_compact(rec, line);
+	if (compact)
+		sgp_buf_add(line, rec->p, rec->n);
+	else
+		sgp_jspan_compact(rec, line);
 	sgp_buf_adds(line, "}\n");
 }
 
@@ -826,7 +1148,7 @@ static void take(struct ictx *c, const struct sgp_jspan *v, unsigned long long l
 		return;
 	}
 	sgp_buf_reset(&c->line);
-	sgp_record_event(c->o->spec, &c->rec, v, &c->line);
+	sgp_record_event(c->o->spec, &c->rec, v, 0, &c->line);
 	sgp_writer_write(c->out, c->line.data, c->line.len);
 	c->st->emitted++;
 }

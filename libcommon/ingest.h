@@ -60,6 +60,38 @@ struct sgp_jspan {
  * function assumes a text that passed this check.
  */
 int sgp_json_check(const char *s, size_t n, size_t *offset, const char **why);
+/* The same, also saying whether any whitespace stands outside strings
+ * (*has_space = 0: every value can be copied as it is, on one line). */
+int sgp_json_check_ws(const char *s, size_t n, size_t *offset, const char **why, int *has_space);
+
+/*
+ * The same, also noting where each member of a root object is (an index,
+ * so that finding "/data" in a page of a megabyte skips nothing).  The
+ * index points into s.  mem may be NULL; release it with
+ * sgp_json_members_release.
+ */
+struct sgp_json_member {
+	const char *key;          /* the name as written, without quotes */
+	size_t keylen;
+	struct sgp_jspan value;
+};
+struct sgp_json_members {
+	struct sgp_json_member *v;
+	size_t n, cap;
+	/* Optional: set elems_of to a member name (as written) to also get
+	 * the element spans of that member when it is an array: the records
+	 * of a page, without walking them again. */
+	const char *elems_of;
+	int have_elems;            /* the member was found and is an array */
+	struct sgp_jspan *elems;
+	size_t nelems, capelems;
+};
+int sgp_json_check_index(const char *s, size_t n, size_t *offset, const char **why,
+			 int *has_space, struct sgp_json_members *mem);
+void sgp_json_members_release(struct sgp_json_members *m);
+/* sgp_jspan_get on root (the checked text's value) through its index. */
+int sgp_json_members_get(const struct sgp_json_members *m, const struct sgp_jspan *root,
+			 const char *pointer, struct sgp_jspan *out);
 
 /* The value of a checked text, whitespace trimmed. */
 void sgp_jspan_root(const char *s, size_t n, struct sgp_jspan *out);
@@ -68,6 +100,17 @@ void sgp_jspan_root(const char *s, size_t n, struct sgp_jspan *out);
  * escapes) from v.  Returns 1 and sets *out, or 0 if there is no such
  * value. */
 int sgp_jspan_get(const struct sgp_jspan *v, const char *pointer, struct sgp_jspan *out);
+
+/*
+ * Follow n pointers at once, walking v's members a single time (each
+ * member value skipped at most once, where n calls of sgp_jspan_get
+ * would skip a large array n times).  n is at most 64; NULL pointers are
+ * ignored.
+ * found[i] is set to 1 and out[i] filled for each pointer that names a
+ * value, else found[i] = 0.
+ */
+void sgp_jspan_get_many(const struct sgp_jspan *v, const char *const *pointers, size_t n,
+			struct sgp_jspan *out, int *found);
 
 /* Walk the elements of an array span. */
 struct sgp_jiter {
@@ -121,9 +164,11 @@ void sgp_record_release(struct sgp_record *r);
 int sgp_record_extract(const struct sgp_record_spec *spec, const struct sgp_jspan *rec,
 		       struct sgp_record *r, const char **reason, char *msg, size_t msgsz);
 
-/* Append the sgp.event/1 line (with "\n") of an extracted record. */
+/* Append the sgp.event/1 line (with "\n") of an extracted record.
+ * compact = 0 when rec may hold whitespace outside strings (it is then
+ * removed); 1 when it is known to hold none (copied as it is). */
 void sgp_record_event(const struct sgp_record_spec *spec, const struct sgp_record *r,
-		      const struct sgp_jspan *rec, sgp_buf *line);
+		      const struct sgp_jspan *rec, int compact, sgp_buf *line);
 
 /*
  * Parse a time as vendors write it (sgp_time_parse_any; with naive_utc

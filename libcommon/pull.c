@@ -19,50 +19,82 @@
 
 /* ---- a set of strings (keys emitted in this run) ---- */
 
+/* Open addressing over hashes; the strings live in large chunks, so a
+ * key costs no allocation of its own. */
 struct strset {
-	char **slot;
+	struct slot {
+		uint64_t h;
+		const char *s;
+	} *slot;
 	size_t cap, n;
+	char **chunks;
+	size_t nchunks, used, room;
 };
 
-static uint64_t hash_str(const char *s)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+static const char *strset_store(struct strset *S, const char *s, size_t len)
+{
+	char *p;
+
+	if (S->room - S->used < len + 1) {
+		size_t sz = len + 1 > 65536 ? len + 1 : 65536;
+		S->chunks = xreallocarray(S->chunks, S->nchunks + 1, sizeof *S->chunks);
+		S->chunks[S->nchunks++] = xmalloc(sz);
+		S->used = 0;
+		S->room = sz;
+	}
+	p = S->chunks[S->nchunks - 1] + S->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	S->used += len + 1;
+	return p;
 }
 
 /* Add s; returns 0 if it was already there, 1 if added. */
 static int strset_add(struct strset *S, const char *s, size_t len)
 {
+	uint64_t h = hash_bytes(s, len);
 	size_t i;
 
 	if (S->n * 2 >= S->cap) {
-		struct strset N = { 0 };
-		N.cap = S->cap ? S->cap * 2 : 1024;
-		N.slot = xcalloc(N.cap, sizeof *N.slot);
+		size_t cap = S->cap ? S->cap * 2 : 1024, j;
+		struct slot *ns = xcalloc(cap, sizeof *ns);
 		for (i = 0; i < S->cap; i++) {
-			if (S->slot[i]) {
-				size_t j = hash_str(S->slot[i]) & (N.cap - 1);
-				while (N.slot[j])
-					j = (j + 1) & (N.cap - 1);
-				N.slot[j] = S->slot[i];
-				N.n++;
-			}
+			if (S->slot[i].s == NULL)
+				continue;
+			j = S->slot[i].h & (cap - 1);
+			while (ns[j].s)
+				j = (j + 1) & (cap - 1);
+			ns[j] = S->slot[i];
 		}
 		free(S->slot);
-		*S = N;
+		S->slot = ns;
+		S->cap = cap;
 	}
-	i = hash_str(s) & (S->cap - 1);
-	while (S->slot[i]) {
-		if (strcmp(S->slot[i], s) == 0)
+	i = h & (S->cap - 1);
+	while (S->slot[i].s) {
+		if (S->slot[i].h == h && strcmp(S->slot[i].s, s) == 0)
 			return 0;
 		i = (i + 1) & (S->cap - 1);
 	}
-	S->slot[i] = xstrndup(s, len);
+	S->slot[i].h = h;
+	S->slot[i].s = strset_store(S, s, len);
 	S->n++;
 	return 1;
 }
@@ -71,8 +103,9 @@ static void strset_free(struct strset *S)
 {
 	size_t i;
 
-	for (i = 0; i < S->cap; i++)
-		free(S->slot[i]);
+	for (i = 0; i < S->nchunks; i++)
+		free(S->chunks[i]);
+	free(S->chunks);
 	free(S->slot);
 }
 
@@ -103,13 +136,56 @@ struct puller {
 	struct win_ent *win;      /* this run's (key, time), for the next "seen" */
 	size_t nwin, capwin;
 	struct strset done;       /* keys emitted in this run */
+	int dedupe_run;           /* positions can shift between pages: use done */
 	char *last_cursor;        /* resume_cursor streams */
 	char **page_keys;         /* keys emitted from the current page */
 	size_t npage_keys, cappage_keys;
 	sgp_time *page_times;
 	int *page_has_time;
 	int progress_shown;
+	sgp_buf spare;            /* a page's storage, for the next request */
+	int ahead;                /* pages asked for ahead of the one being written */
 };
+
+/* What check_page found in a response, kept with its request (the spans
+ * point into the request's body). */
+enum { F_RECORDS, F_HAS_MORE, F_DONE, F_NEXT, F_CURSOR, F_TOTAL, F_N };
+
+struct page_info {
+	struct puller *P;
+	json_t *tok;              /* the token this page was asked for with */
+	json_t *next;             /* the next page's token, or NULL at the end */
+	sgp_http_req *next_req;   /* the next page, already asked for, or NULL */
+	int chained;              /* this request was asked for ahead */
+	size_t nrec;              /* records on the page (or 1 for "some") */
+	char *cursor_val;         /* this page's cursor, or NULL */
+	int has_space;            /* whitespace outside strings somewhere */
+	struct sgp_json_members mem;  /* the root object's members */
+	struct sgp_jspan root, f[F_N];
+	int found[F_N];
+};
+
+static void free_req(sgp_http_req *r);
+
+static void free_req(sgp_http_req *r)
+{
+	struct page_info *pi;
+
+	if (r == NULL)
+		return;
+	pi = sgp_http_req_userdata(r);
+	if (pi) {
+		sgp_json_members_release(&pi->mem);
+		json_decref(pi->tok);
+		json_decref(pi->next);
+		free(pi->cursor_val);
+		free_req(pi->next_req);
+		if (pi->chained)
+			pi->P->ahead--;
+	}
+	free(pi);
+	sgp_http_req_free(r);
+}
 
 static void fmt_time(sgp_time t, char *buf, size_t n)
 {
@@ -228,22 +304,56 @@ static json_t *fill_body(json_t *v, const char *since, long size, const char *cu
 	return json_deep_copy(v);
 }
 
-static int check_page(void *ctx, const char *body, size_t len, char *why, size_t n)
-{
-	const struct puller *P = ctx;
-	size_t off;
-	const char *w;
-	struct sgp_jspan root, recs;
+static sgp_http_req *make_request(struct puller *P, const json_t *tok);
+static json_t *next_token(struct puller *P, sgp_http_req *r, struct page_info *pi,
+			  size_t nrec, const json_t *cur);
 
-	if (sgp_json_check(body, len, &off, &w) < 0) {
+static int check_page(void *ctx, sgp_http_req *r, char *why, size_t n)
+{
+	struct page_info *pi = ctx;
+	struct puller *P = pi->P;
+	const struct sgp_stream *s = P->s;
+	const char *ptrs[F_N];
+	size_t off, i, len;
+	const char *w, *body = sgp_http_req_response(r, &len);
+	struct sgp_jiter it;
+	struct sgp_jspan x;
+
+	if (sgp_json_check_index(body, len, &off, &w, &pi->has_space, &pi->mem) < 0) {
 		snprintf(why, n, "not JSON at byte %zu of %zu: %s", off + 1, len, w);
 		return -1;
 	}
-	sgp_jspan_root(body, len, &root);
-	if (!sgp_jspan_get(&root, P->s->records, &recs) ||
-	    (recs.type != SGP_J_ARRAY && recs.type != SGP_J_NULL)) {
-		snprintf(why, n, "no array of records at '%s'", P->s->records);
+	sgp_jspan_root(body, len, &pi->root);
+	ptrs[F_RECORDS] = s->records;
+	ptrs[F_HAS_MORE] = s->has_more;
+	ptrs[F_DONE] = s->done;
+	ptrs[F_NEXT] = s->next;
+	ptrs[F_CURSOR] = s->cursor_in_record ? NULL : s->cursor;
+	ptrs[F_TOTAL] = s->total;
+	for (i = 0; i < F_N; i++)
+		pi->found[i] = ptrs[i] && sgp_json_members_get(&pi->mem, &pi->root, ptrs[i], &pi->f[i]);
+	if (!pi->found[F_RECORDS] ||
+	    (pi->f[F_RECORDS].type != SGP_J_ARRAY && pi->f[F_RECORDS].type != SGP_J_NULL)) {
+		snprintf(why, n, "no array of records at '%s'", s->records);
 		return -1;
+	}
+	/* The page is good: find the next one now, and ask for it while
+	 * the pages before are still being written out. */
+	pi->nrec = 0;
+	if (pi->mem.have_elems) {
+		pi->nrec = pi->mem.nelems;
+	} else if (pi->f[F_RECORDS].type == SGP_J_ARRAY) {
+		sgp_jspan_iter(&pi->f[F_RECORDS], &it);
+		while (sgp_jiter_next(&it, &x))
+			pi->nrec++;
+	}
+	json_decref(pi->next);
+	pi->next = next_token(P, r, pi, pi->nrec, pi->tok);
+	if (pi->next && pi->next_req == NULL && P->o->limit == 0 && P->ahead < 2) {
+		pi->next_req = make_request(P, pi->next);
+		((struct page_info *)sgp_http_req_userdata(pi->next_req))->chained = 1;
+		P->ahead++;
+		sgp_http_submit(P->http, pi->next_req);
 	}
 	return 0;
 }
@@ -308,6 +418,8 @@ static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 		}
 	}
 	r = sgp_http_req_new(s->method, u.data);
+	if (P->spare.data)
+		sgp_http_req_recycle(r, &P->spare);
 	for (i = 0; i < P->p->headers.n; i++)
 		sgp_http_req_header(r, P->p->headers.name[i], P->p->headers.value[i]);
 	sgp_http_req_header(r, "Accept", "application/json");
@@ -324,7 +436,17 @@ static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 		json_decref(filled);
 		json_decref(tmpl);
 	}
-	sgp_http_req_set_check(r, check_page, P);
+	{
+		struct page_info *pi = xcalloc(1, sizeof *pi);
+		pi->P = P;
+		pi->tok = json_deep_copy(tok);
+		/* "/data": the validator notes where each record is */
+		if (s->records[0] == '/' && s->records[1] && !strchr(s->records + 1, '/') &&
+		    !strchr(s->records, '~'))
+			pi->mem.elems_of = s->records + 1;
+		sgp_http_req_set_userdata(r, pi);
+		sgp_http_req_set_check(r, check_page, pi);
+	}
 	sgp_buf_release(&u);
 	sgp_buf_release(&v);
 	return r;
@@ -573,10 +695,10 @@ static char *request_failure(struct puller *P, sgp_http_req *r, enum sgp_http_re
 		return NULL;
 	}
 	sb = short_body(body, len);
-	if (res == SGP_HTTP_DONE && (status == 401 || status == 403))
+	if (res == SGP_HTTP_DONE && (status == 401 || status == 403) && P->o->auth &&
+	    sgp_auth_type_of(P->o->auth) != SGP_AUTH_NONE)
 		m = xasprintf("%s refused %s (HTTP %ld): %s", P->p->name,
-			      P->o->auth ? sgp_auth_describe(P->o->auth) : "the request without credentials",
-			      status, sb);
+			      sgp_auth_describe(P->o->auth), status, sb);
 	else if (res == SGP_HTTP_DONE)
 		m = xasprintf("%s %s: %s %s: HTTP %ld: %s", P->p->name, P->s->name,
 			      sgp_http_req_method(r), url, status, sb);
@@ -588,33 +710,33 @@ static char *request_failure(struct puller *P, sgp_http_req *r, enum sgp_http_re
 	return m;
 }
 
-/* Text of the value at pointer in v, or NULL (caller frees). */
-static char *text_at(const struct sgp_jspan *v, const char *ptr)
+/* Text of a scalar span, or NULL when missing, null or "" (caller frees). */
+static char *span_text(const struct sgp_jspan *x, int found)
 {
-	struct sgp_jspan x;
 	sgp_buf b = SGP_BUF_INIT;
 
-	if (!ptr || !sgp_jspan_get(v, ptr, &x) || !sgp_jspan_text(&x, &b)) {
-		sgp_buf_release(&b);
-		return NULL;
-	}
-	if (b.len == 0) {
+	if (!found || !sgp_jspan_text(x, &b) || b.len == 0) {
 		sgp_buf_release(&b);
 		return NULL;
 	}
 	return sgp_buf_detach(&b, NULL);
 }
 
-static int is_true_at(const struct sgp_jspan *v, const char *ptr)
+static char *text_at(const struct sgp_jspan *v, const char *ptr)
 {
 	struct sgp_jspan x;
 
-	return ptr && sgp_jspan_get(v, ptr, &x) && x.type == SGP_J_TRUE;
+	return span_text(&x, ptr && sgp_jspan_get(v, ptr, &x));
 }
 
-static int num_at(const struct sgp_jspan *v, const char *ptr, long long *out)
+static int field_true(const struct page_info *pi, int f)
 {
-	char *t = text_at(v, ptr);
+	return pi->found[f] && pi->f[f].type == SGP_J_TRUE;
+}
+
+static int field_num(const struct page_info *pi, int f, long long *out)
+{
+	char *t = span_text(&pi->f[f], pi->found[f]);
 	int ok = t && sgp_parse_ll(t, 0, (long long)1 << 62, out) == 0;
 
 	free(t);
@@ -622,14 +744,15 @@ static int num_at(const struct sgp_jspan *v, const char *ptr, long long *out)
 }
 
 /* The token of the page after this one, or NULL at the end. */
-static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_jspan *root,
-			  const struct sgp_jspan *recs, size_t nrec, const json_t *cur)
+static json_t *next_token(struct puller *P, sgp_http_req *r, struct page_info *pi,
+			  size_t nrec, const json_t *cur)
 {
+	const struct sgp_jspan *recs = &pi->f[F_RECORDS];
 	const struct sgp_stream *s = P->s;
 	char *v;
 	long long total, off;
 
-	if (is_true_at(root, s->done))
+	if (field_true(pi, F_DONE))
 		goto end;
 	switch (s->style) {
 	case SGP_PAGE_SINGLE:
@@ -643,13 +766,13 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 				last = x;
 			v = last.p ? text_at(&last, s->cursor) : NULL;
 		} else {
-			v = text_at(root, s->cursor);
+			v = span_text(&pi->f[F_CURSOR], pi->found[F_CURSOR]);
 		}
 		if (v) {
-			free(P->last_cursor);
-			P->last_cursor = xstrdup(v);
+			free(pi->cursor_val);
+			pi->cursor_val = xstrdup(v);
 		}
-		if (s->has_more && !is_true_at(root, s->has_more)) {
+		if (s->has_more && !field_true(pi, F_HAS_MORE)) {
 			free(v);
 			return NULL;
 		}
@@ -668,9 +791,9 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 	case SGP_PAGE_NEXT_URL: {
 		char *u;
 		json_t *t;
-		if (s->has_more && !is_true_at(root, s->has_more))
+		if (s->has_more && !field_true(pi, F_HAS_MORE))
 			return NULL;
-		v = text_at(root, s->next);
+		v = span_text(&pi->f[F_NEXT], pi->found[F_NEXT]);
 		if (v == NULL)
 			return NULL;
 		u = sgp_url_join_base(P->p->base_url, v);
@@ -695,14 +818,14 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 		if (nrec == 0)
 			return NULL;
 		if (s->has_more) {
-			if (!is_true_at(root, s->has_more))
+			if (!field_true(pi, F_HAS_MORE))
 				return NULL;
 		} else if (s->total) {
 			off = s->style == SGP_PAGE_OFFSET
 				? (json_is_integer(json_object_get(cur, "offset"))
 				   ? json_integer_value(json_object_get(cur, "offset")) : 0)
 				: 0;
-			if (num_at(root, s->total, &total) && s->style == SGP_PAGE_OFFSET &&
+			if (field_num(pi, F_TOTAL, &total) && s->style == SGP_PAGE_OFFSET &&
 			    off + (long long)nrec >= total)
 				return NULL;
 		} else if (P->page_size > 0 && (long)nrec < P->page_size) {
@@ -715,7 +838,7 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 		} else {
 			long long pg = json_is_integer(json_object_get(cur, "page"))
 				? json_integer_value(json_object_get(cur, "page")) : s->first_page;
-			if (s->total && num_at(root, s->total, &total) && pg + 1 - s->first_page >= total)
+			if (s->total && field_num(pi, F_TOTAL, &total) && pg + 1 - s->first_page >= total)
 				return NULL;  /* total counts pages here */
 			return json_pack("{s:I}", "page", (json_int_t)(pg + 1));
 		}
@@ -723,10 +846,10 @@ static json_t *next_token(struct puller *P, sgp_http_req *r, const struct sgp_js
 end:
 	if (s->style == SGP_PAGE_CURSOR) {
 		/* Remember the cursor even at the end (Zendesk's export). */
-		v = text_at(root, s->cursor);
+		v = s->cursor_in_record ? NULL : span_text(&pi->f[F_CURSOR], pi->found[F_CURSOR]);
 		if (v) {
-			free(P->last_cursor);
-			P->last_cursor = v;
+			free(pi->cursor_val);
+			pi->cursor_val = v;
 		}
 	}
 	return NULL;
@@ -739,8 +862,13 @@ static int limit_reached(const struct puller *P)
 
 /* Emit the records of one page.  Returns 1 if the limit stopped it
  * before the page's end. */
-static int take_records(struct puller *P, const struct sgp_jspan *recs, const char *url)
+static int take_records(struct puller *P, const struct page_info *pi, const char *url)
 {
+	const struct sgp_jspan *recs = &pi->f[F_RECORDS];
+	int space = pi->has_space;
+	/* the records' spans, noted by the validator, or found by walking */
+	int indexed = pi->mem.have_elems && recs->type == SGP_J_ARRAY;
+	size_t k = 0;
 	struct sgp_jiter it;
 	struct sgp_jspan v, f;
 	const char *reason, *why;
@@ -749,7 +877,8 @@ static int take_records(struct puller *P, const struct sgp_jspan *recs, const ch
 	sgp_buf tb = SGP_BUF_INIT;
 
 	sgp_jspan_iter(recs, &it);
-	while (sgp_jiter_next(&it, &v)) {
+	while (indexed ? (k < pi->mem.nelems ? (v = pi->mem.elems[k++], 1) : 0)
+		       : sgp_jiter_next(&it, &v)) {
 		sgp_time t = { 0, 0 };
 		int has_t = 0;
 		size_t i;
@@ -758,7 +887,7 @@ static int take_records(struct puller *P, const struct sgp_jspan *recs, const ch
 			sgp_buf_release(&tb);
 			return 1;
 		}
-		if (++n % 256 == 0)
+		if (++n % 64 == 0)
 			sgp_http_pump(P->http);
 		P->st->received++;
 		if (sgp_record_extract(&P->spec, &v, &P->rec, &reason, msg, sizeof msg) < 0) {
@@ -775,17 +904,18 @@ static int take_records(struct puller *P, const struct sgp_jspan *recs, const ch
 			}
 		}
 		if ((P->old_seen && json_object_get(P->old_seen, P->rec.key.data)) ||
-		    !strset_add(&P->done, P->rec.key.data, P->rec.key.len)) {
+		    (P->dedupe_run && !strset_add(&P->done, P->rec.key.data, P->rec.key.len))) {
 			P->st->skipped++;
 			if (has_t && P->s->incremental)
 				win_add(P, P->rec.key.data, P->rec.key.len, t);
 			continue;
 		}
 		sgp_buf_reset(&P->line);
-		sgp_record_event(&P->spec, &P->rec, &v, &P->line);
+		sgp_record_event(&P->spec, &P->rec, &v, !space, &P->line);
 		sgp_writer_write(P->out, P->line.data, P->line.len);
 		P->st->emitted++;
-		page_key_add(P, P->rec.key.data, P->rec.key.len, has_t, t);
+		if (P->o->limit > 0)  /* only a stop inside a page needs them */
+			page_key_add(P, P->rec.key.data, P->rec.key.len, has_t, t);
 		if (has_t && P->s->incremental) {
 			win_add(P, P->rec.key.data, P->rec.key.len, t);
 			if (!P->have_max || sgp_time_cmp(t, P->max) > 0) {
@@ -848,6 +978,7 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 	sgp_http_req *r = NULL, *pre = NULL;
 	int rc = SGP_EXIT_OK, mid = 0;
 	const struct sgp_http_stats *hs;
+	double waited_ms = 0;
 
 	*err = NULL;
 	P.o = o;
@@ -860,6 +991,10 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 	if (P.s->max_page_size > 0 && P.page_size > P.s->max_page_size)
 		P.page_size = P.s->max_page_size;
 	P.lookback = o->lookback_s >= 0 ? o->lookback_s : P.s->lookback_s;
+	/* Offsets and page numbers move when records are added or removed
+	 * during a pull, and can serve a record twice; cursors do not. */
+	P.dedupe_run = P.s->style == SGP_PAGE_OFFSET || P.s->style == SGP_PAGE_NUMBER ||
+		       P.s->style == SGP_PAGE_LINK;
 	P.spec.system = P.p->system;
 	P.spec.object = P.s->object;
 	P.spec.id = (const char *const *)P.s->id;
@@ -893,12 +1028,15 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 	r = make_request(&P, tok);
 	sgp_http_submit(P.http, r);
 	for (;;) {
-		enum sgp_http_result res = sgp_http_wait(P.http, r);
+		struct timespec w0, w1;
+		enum sgp_http_result res;
+
+		clock_gettime(CLOCK_MONOTONIC, &w0);
+		res = sgp_http_wait(P.http, r);
+		clock_gettime(CLOCK_MONOTONIC, &w1);
+		waited_ms += (w1.tv_sec - w0.tv_sec) * 1000.0 + (w1.tv_nsec - w0.tv_nsec) / 1e6;
 		char *why = request_failure(&P, r, res);
-		const char *body;
-		size_t len, nrec = 0;
-		struct sgp_jspan root, recs, x;
-		struct sgp_jiter it;
+		struct page_info *pi;
 		char *url;
 
 		if (why) {
@@ -906,31 +1044,37 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 			rc = SGP_EXIT_SYSTEM;
 			break;
 		}
-		body = sgp_http_req_response(r, &len);
-		sgp_jspan_root(body, len, &root);
-		sgp_jspan_get(&root, P.s->records, &recs);
-		if (recs.type == SGP_J_ARRAY) {
-			sgp_jspan_iter(&recs, &it);
-			while (sgp_jiter_next(&it, &x))
-				nrec++;
+		pi = sgp_http_req_userdata(r);
+		if (pi->chained) {
+			pi->chained = 0;
+			P.ahead--;
 		}
-		next = next_token(&P, r, &root, &recs, nrec, tok);
+		if (pi->cursor_val) {
+			free(P.last_cursor);
+			P.last_cursor = xstrdup(pi->cursor_val);
+		}
+		next = pi->next;
+		pi->next = NULL;
+		pre = pi->next_req;
+		pi->next_req = NULL;
 		/* Ask for the next page while this one is written out. */
-		if (next && !(o->limit > 0 && st->emitted + nrec >= o->limit)) {
+		if (next && pre == NULL && !(o->limit > 0 && st->emitted + pi->nrec >= o->limit)) {
 			pre = make_request(&P, next);
 			sgp_http_submit(P.http, pre);
 		}
 		st->pages++;
 		page_keys_clear(&P);
 		url = sgp_redact(sgp_http_req_url(r));
-		mid = take_records(&P, &recs, url);
+		mid = take_records(&P, pi, url);
 		free(url);
-		if (checkpoint(&P, next, tok, mid, err) < 0) {
+		if (checkpoint(&P, next, pi->tok, mid, err) < 0) {
 			rc = SGP_EXIT_SYSTEM;
 			break;
 		}
 		progress(&P, 0);
-		sgp_http_req_free(r);
+		sgp_buf_release(&P.spare);
+		sgp_http_req_take_body(r, &P.spare);
+		free_req(r);
 		r = NULL;
 		if (next == NULL || mid || limit_reached(&P))
 			break;
@@ -940,19 +1084,21 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 		}
 		r = pre;
 		pre = NULL;
-		json_decref(tok);
-		tok = next;
+		json_decref(next);
 		next = NULL;
 	}
 out:
 	if (P.progress_shown)
 		progress(&P, 1);
+	sgp_log(SGP_LOG_DEBUG, "%s %s: %llu pages, %.0f ms waiting for them", P.p->name, P.s->name,
+		st->pages, waited_ms);
 	hs = sgp_http_get_stats(P.http);
 	st->requests = hs->requests;
 	st->retries = hs->retries;
 	st->rate_limited = hs->rate_limited;
-	sgp_http_req_free(r);
-	sgp_http_req_free(pre);
+	free_req(r);
+	free_req(pre);
+	sgp_buf_release(&P.spare);
 	sgp_http_free(P.http);
 	json_decref(tok);
 	json_decref(next);
