@@ -961,7 +961,7 @@ static void compile_node(struct cc *c, struct node *n)
 			}
 		}
 	}
-done:
+done:;
 	/* definitions are compiled too, so that their problems are reported
 	 * even when nothing refers to them yet */
 	static const char *const defs_kw[] = { "$defs", "definitions" };
