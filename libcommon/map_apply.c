@@ -1297,9 +1297,8 @@ static int type_listed(const sgp_mapping *m, const char *type)
 	return 0;
 }
 
-#define parent map_parent
-
-static int parent_of_event(sgp_map_ctx *c, const json_t *in, struct parent *p)
+/* The identity of an input event, as text. */
+static int parent_of_event(sgp_map_ctx *c, const json_t *in, struct map_parent *p)
 {
 	const json_t *id = json_object_get(in, "id"), *key = json_object_get(in, "idempotency_key");
 	const json_t *corr = json_object_get(in, "correlation_id"), *src = json_object_get(in, "source");
@@ -1330,7 +1329,7 @@ static int parent_of_event(sgp_map_ctx *c, const json_t *in, struct parent *p)
 /* A plain record gets the identity sgp-pull would give it: key
  * "system:object:id[:revision]" (sgp_idempotency_key) and id
  * sgp_event_id(system, object, id, revision). */
-static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
+static int parent_of_plain(sgp_map_ctx *c, const char *type, struct map_parent *p)
 {
 	const sgp_mapping *m = c->m;
 	const char *dot = strchr(type, '.');
@@ -1392,7 +1391,7 @@ static int parent_of_plain(sgp_map_ctx *c, const char *type, struct parent *p)
 	return 0;
 }
 
-static void parent_reset(struct parent *p)
+static void parent_reset(struct map_parent *p)
 {
 	sgp_buf_reset(&p->id);
 	sgp_buf_reset(&p->key);
@@ -1403,7 +1402,7 @@ static void parent_reset(struct parent *p)
 }
 
 /* A synthetic envelope for event: pointers on a plain record. */
-static void synth_event(sgp_map_ctx *c, const char *type, const struct parent *p)
+static void synth_event(sgp_map_ctx *c, const char *type, const struct map_parent *p)
 {
 	json_t *e = json_object(), *src = json_loadb(p->source.data, p->source.len, 0, NULL);
 
@@ -1419,7 +1418,7 @@ static void synth_event(sgp_map_ctx *c, const char *type, const struct parent *p
 }
 
 /* One emit: append the event to c->evs.  1 emitted, 0 skipped, -1 error. */
-static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct parent *p,
+static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct map_parent *p,
 		    const char *khex)
 {
 	const sgp_mapping *m = c->m;
@@ -1519,7 +1518,7 @@ static int emit_one(sgp_map_ctx *c, const struct map_emit *e, const struct paren
 enum sgp_map_status sgp_mapping_apply(const sgp_mapping *m, sgp_map_ctx *c, const json_t *input,
 				      const char *plain_type, sgp_buf *out, size_t *nevents)
 {
-	struct parent *pp = &c->par;
+	struct map_parent *pp = &c->par;
 	enum sgp_line_kind kind = sgp_line_kind_of(input);
 	const char *type;
 	char khex[65];
