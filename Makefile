@@ -64,7 +64,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check fuzz fuzz-build valgrind unit bats deps deps-dev install uninstall bench demo clean lint
+.PHONY: all check demo fuzz fuzz-build valgrind unit bats deps deps-dev install uninstall bench demo clean lint
 
 all: $(BINS) $(UNIT_BINS) $(BUILD)/lib/sgp-inject.so
 
@@ -98,6 +98,21 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcommon.a libcommo
 check: deps
 	@$(MAKE) --no-print-directory all
 	@SGP_BUILD=$(BUILD) SGP_SANITIZE=$(SANITIZE) SGP_SHARED=$(SHARED) tests/run.sh
+
+# make demo: the month-end reconciliation on the bundled sample exports
+# (contrib/demo): map and validate the billing export, reconcile it against
+# the ERP export and the revenue platform's schedules.
+DEMO_OUT ?= $(BUILD)/demo
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" SGP_DATADIR="$(CURDIR)" \
+	  contrib/pipelines/month-end-reconcile.sh -o $(DEMO_OUT) \
+	    contrib/demo/billing-invoices.ndjson contrib/demo/erp-invoices.csv \
+	    contrib/demo/revenue-schedules.ndjson; \
+	rc=$$?; \
+	if [ $$rc -le 1 ]; then \
+	  echo; echo "The differences found are the deliberate ones listed in contrib/demo/README."; \
+	else exit $$rc; fi
 
 unit: all
 	@SGP_BUILD=$(BUILD) SGP_SHARED=$(SHARED) tests/run.sh --unit-only
