@@ -23,10 +23,13 @@
 static const char usage_text[] =
 	"usage: sgp-pull -p PROFILE [--since TIME] [--lookback SECONDS]\n"
 	"                [--state FILE [--save-state]] [--limit N] [--page-size N] STREAM\n"
-	"       sgp-pull --file FILE [-p PROFILE STREAM | --system NAME --object NAME\n"
-	"                --id FIELD] [--revision FIELD] [--occurred-at FIELD]\n"
-	"                [--format csv|ndjson|json] [--records POINTER] [--limit N]\n"
-	"       sgp-pull -p PROFILE --list\n";
+	"       sgp-pull --file FILE [-p PROFILE STREAM | --system NAME --object NAME --id FIELD]\n"
+	"                [--revision FIELD] [--occurred-at FIELD] [--format csv|ndjson|json]\n"
+	"                [--records POINTER] [--limit N]\n"
+	"       sgp-pull -p PROFILE --list\n"
+	"       sgp-pull -h | --version\n"
+	"common options: [--retries N] [--backoff MS] [--timeout SECONDS] [--insecure]\n"
+	"                [--rejects FILE] [--stats FILE] [--log-format FORMAT] [-v | -q]\n";
 
 static void usage(void)
 {
@@ -182,7 +185,7 @@ int main(int argc, char **argv)
 	sgp_profile *prof = NULL;
 	sgp_auth *auth = NULL;
 	json_t *state = NULL;
-	sgp_writer *out, *rejects = NULL;
+	sgp_writer *out = NULL, *rejects = NULL;
 	const struct sgp_stream *stream = NULL;
 
 	sgp_init(argv[0]);
@@ -297,8 +300,10 @@ int main(int argc, char **argv)
 	/* Configuration, all of it before any input. */
 	if (profile_name) {
 		prof = sgp_profile_load(profile_name, &err);
-		if (prof == NULL)
-			sgp_die(SGP_EXIT_USAGE, "%s", err);
+		if (prof == NULL) {
+			rc = SGP_EXIT_USAGE;
+			goto out;
+		}
 		if (list) {
 			size_t i;
 			for (i = 0; i < prof->nstreams; i++)
@@ -314,8 +319,11 @@ int main(int argc, char **argv)
 			size_t i;
 			for (i = 0; i < prof->nstreams; i++)
 				sgp_buf_addf(&names, "%s%s", i ? ", " : "", prof->streams[i].name);
-			sgp_die(SGP_EXIT_USAGE, "profile '%s' has no stream '%s' (%s)", prof->name,
-				stream_name, names.len ? names.data : "it has none");
+			err = xasprintf("profile '%s' has no stream '%s' (%s)", prof->name,
+					stream_name, names.len ? names.data : "it has none");
+			sgp_buf_release(&names);
+			rc = SGP_EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (file) {
@@ -375,12 +383,19 @@ int main(int argc, char **argv)
 		io.limit = po.limit;
 	} else {
 		auth = sgp_auth_new(prof->auth, prof->base_url, &prof->http, &err);
-		if (auth == NULL)
-			sgp_die(SGP_EXIT_USAGE, "profile '%s': %s", prof->name, err);
+		if (auth == NULL) {
+			char *m = xasprintf("profile '%s': %s", prof->name, err);
+			free(err);
+			err = m;
+			rc = SGP_EXIT_USAGE;
+			goto out;
+		}
 		if (state_path) {
 			state = sgp_state_file_read(state_path, prof->name, stream->name, &err);
-			if (state == NULL && err)
-				sgp_die(SGP_EXIT_USAGE, "%s", err);
+			if (state == NULL && err) {
+				rc = SGP_EXIT_USAGE;
+				goto out;
+			}
 		}
 		po.profile = prof;
 		po.stream = stream;
@@ -396,6 +411,9 @@ int main(int argc, char **argv)
 		rc = sgp_ingest_file(&io, out, rejects, &is, &err);
 	else
 		rc = sgp_pull_run(&po, out, rejects, &ps, &err);
+	sgp_writer_flush(out);
+	write_stats(&cli, file ? NULL : &ps, file ? &is : NULL);
+out:
 	if (err) {
 		/* Messages may quote a vendor's reply: never show a secret. */
 		if (json_logs) {
@@ -406,13 +424,10 @@ int main(int argc, char **argv)
 			free(m);
 		}
 	}
-	sgp_writer_flush(out);
-	write_stats(&cli, file ? NULL : &ps, file ? &is : NULL);
-
 	free(err);
-	if (rejects != sgp_writer_stderr())
+	if (rejects && rejects != sgp_writer_stderr())
 		sgp_writer_close(rejects);
-	else
+	else if (rejects)
 		sgp_writer_flush(rejects);
 	json_decref(state);
 	sgp_auth_free(auth);
