@@ -36,6 +36,7 @@ struct rec_source {
 	/* per key / field: pointer slot (NDJSON) or column (CSV) */
 	long *key_at, *field_at, *cur_at;
 	struct builder *main;    /* the calling thread's scratch */
+	int started;             /* the first line has been asked for */
 	struct reader *rd;       /* worker threads, when reading NDJSON with -j > 1 */
 };
 
@@ -1151,12 +1152,20 @@ enum rec_built rec_source_next(rec_source *s, sgp_buf *rec, sgp_buf *rej, char *
 	if (s->r) {
 		const char *line;
 		size_t len;
-		int rc, jobs = s->c->jobs > 0 ? s->c->jobs : sgp_ncpus();
+		int rc;
 
-		if (s->rd == NULL && jobs > 1 && s->consumed == 0)
-			reader_start(s, jobs > 8 ? 8 : jobs);
 		if (s->rd)
 			return reader_next(s, rec, rej, err, errlen);
+		if (!s->started) {
+			/* Decided once, at the first line: threads or not. */
+			int jobs = s->c->jobs > 0 ? s->c->jobs : sgp_ncpus();
+
+			s->started = 1;
+			if (jobs > 1) {
+				reader_start(s, jobs > 8 ? 8 : jobs);
+				return reader_next(s, rec, rej, err, errlen);
+			}
+		}
 		rc = sgp_reader_next(s->r, &line, &len);
 		if (rc < 0) {
 			snprintf(err, errlen, "read error on '%s': %s", s->name, strerror(errno));
