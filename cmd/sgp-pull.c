@@ -133,6 +133,20 @@ static long long number_arg(const char *opt, const char *s, long long min, long 
 	return v;
 }
 
+/* A system or object name: [a-z][a-z0-9_-]*, as in the profile schema. */
+static int valid_name(const char *s)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z') || strlen(s) > 64)
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* A column name or a JSON Pointer, as a pointer (caller frees). */
 static char *field_pointer(const char *f)
 {
@@ -360,9 +374,9 @@ int main(int argc, char **argv)
 			spec.occurred_at = (const char *const *)&revp;
 			spec.noccurred_at = 1;
 		}
-		if (strchr(spec.system, ':') || strchr(spec.system, '.') || !spec.system[0] ||
-		    strchr(spec.object, ':') || strchr(spec.object, '.') || !spec.object[0])
-			sgp_cli_usage_error("--system and --object must not be empty or hold ':' or '.'");
+		if (!valid_name(spec.system) || !valid_name(spec.object))
+			sgp_cli_usage_error("--system and --object are names: lowercase letters, "
+					    "digits, '_' and '-'");
 		/* Records without a time of their own happened when the
 		 * file was written. */
 		{

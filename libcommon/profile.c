@@ -458,6 +458,20 @@ static int valid_stream_name(const char *s)
 	return 1;
 }
 
+/* Profile, system and object names: [a-z][a-z0-9_-]{0,63}. */
+static int valid_name(const char *s)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z') || strlen(s) > 64)
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 static int parse_stream(struct ctx *c, const char *name, const json_t *js, struct sgp_stream *s)
 {
 	char where[160];
@@ -470,7 +484,12 @@ static int parse_stream(struct ctx *c, const char *name, const json_t *js, struc
 		return fail(c, where, "a stream name is lowercase letters, digits, '_', '.', '-'");
 	if (!json_is_object(js))
 		return fail(c, where, "must be an object");
-	if (get_str(c, js, "object", where, 1, &s->object) < 0 ||
+	if (get_str(c, js, "object", where, 1, &s->object) < 0)
+		return -1;
+	if (!valid_name(s->object))
+		return fail(c, where, "\"object\": '%s' is not a name (lowercase letters, digits, "
+			    "'_', '-')", s->object);
+	if (
 	    get_str(c, js, "path", where, 1, &s->path) < 0 ||
 	    get_str(c, js, "method", where, 0, &s->method) < 0 ||
 	    get_kv(c, js, "params", where, &s->params) < 0 ||
@@ -677,7 +696,6 @@ sgp_profile *sgp_profile_from_json(json_t *doc, const char *path, char **err)
 	const json_t *streams, *js, *idem;
 	const char *k;
 	char *env, *base = NULL;
-	size_t i = 0;
 
 	*err = NULL;
 	p->doc = doc;
@@ -695,11 +713,10 @@ sgp_profile *sgp_profile_from_json(json_t *doc, const char *path, char **err)
 		goto fail;
 	if (p->system == NULL)
 		p->system = xstrdup(p->name);
-	for (i = 0; p->system[i]; i++)
-		if (p->system[i] == ':' || p->system[i] == '.')
-			break;
-	if (p->system[i] || !p->system[0]) {
-		fail(&c, "system", "'%s' must not be empty or hold ':' or '.'", p->system);
+	if (!valid_name(p->name) || !valid_name(p->system)) {
+		fail(&c, valid_name(p->name) ? "system" : "name",
+		     "'%s' is not a name (lowercase letters, digits, '_', '-')",
+		     valid_name(p->name) ? p->system : p->name);
 		goto fail;
 	}
 	env = sgp_profile_env_name(p->name);

@@ -516,3 +516,20 @@ same_after_faults() {
 	run --separate-stderr sgp-pull --file "$T/x.txt" --system s --object o --id id
 	[ "$status" -eq 2 ]
 }
+
+@test "sgp-profile(5)'s example profile passes the profile schema" {
+	# the example as the man page prints it
+	awk '/^A minimal profile/ { on = 1; next } on && /^\.Bd/ { grab = 1; next }
+	     grab && /^\.Ed/ { exit } grab { print }' "$SGP_ROOT/man/sgp-profile.5" >"$T/billing.json"
+	grep -q '"name": "billing"' "$T/billing.json"
+	export BILLING_TOKEN=unused-by-the-sandbox
+	run sgp-pull -p "$T/billing.json" --list
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'invoices\tbilling.invoice\t/api/invoices\tincremental')" ]
+}
+
+@test "file: --system and --object must be names" {
+	run --separate-stderr sgp-pull --file "$PFIX/charges.ndjson" --system 'Str"ipe' --object charge --id id
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--system and --object are names"* ]]
+}
