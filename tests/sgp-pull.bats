@@ -533,3 +533,13 @@ same_after_faults() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"--system and --object are names"* ]]
 }
+
+@test "progress on a terminal, none otherwise" {
+	needs_sandbox
+	requires script
+	script -qec "sgp-pull -p revrec schedules --page-size 40 >/dev/null" "$T/typescript" >/dev/null
+	grep -q 'revrec schedules: 143 records, 4 pages' "$T/typescript"
+	run --separate-stderr sgp-pull -p revrec schedules --page-size 40
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}

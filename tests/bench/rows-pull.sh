@@ -9,7 +9,7 @@
 # shellcheck shell=bash
 
 pull_rows() {
-	local nginx dir port n pages bytes i per=1000 limit=100000 conf pidf
+	local nginx dir port n pages bytes per=1000 limit=100000 conf pidf
 	nginx=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; })
 	if [ -z "$nginx" ]; then
 		echo "bench: pull rows skipped: nginx is not installed (make deps-dev)" >&2
@@ -72,7 +72,7 @@ EOF
 		rm -rf "$dir"
 		return 0
 	fi
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		curl -sf -o /dev/null "http://127.0.0.1:$port/p/00001.json" && break
 		sleep 0.1
 	done
@@ -88,7 +88,7 @@ EOF
 	bench_row pull "curl (fetch only)" "fetch $pages pages, one connection" "$n" "$bytes" -- \
 		curl -sf "http://127.0.0.1:$port/p/[00001-$(printf %05d "$pages")].json"
 	kill "$(cat "$pidf")" 2>/dev/null
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ -e "$pidf" ] || break
 		sleep 0.1
 	done
