@@ -976,7 +976,7 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 	struct sgp_http_config cfg;
 	json_t *tok = NULL, *next = NULL;
 	sgp_http_req *r = NULL, *pre = NULL;
-	int rc = SGP_EXIT_OK, mid = 0;
+	int rc = SGP_EXIT_OK, mid = 0, resumed = 0;
 	const struct sgp_http_stats *hs;
 	double waited_ms = 0;
 
@@ -1023,6 +1023,7 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 		rc = SGP_EXIT_USAGE;
 		goto out;
 	}
+	resumed = tok != NULL && json_object_size(tok) > 0;
 	if (tok == NULL)
 		tok = json_object();
 	r = make_request(&P, tok);
@@ -1039,6 +1040,31 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 		struct page_info *pi;
 		char *url;
 
+		if (why && resumed && st->pages == 0 && res == SGP_HTTP_DONE &&
+		    sgp_http_req_status(r) >= 400 && sgp_http_req_status(r) <= 499 &&
+		    sgp_http_req_status(r) != 401 && sgp_http_req_status(r) != 403 &&
+		    sgp_http_req_status(r) != 429) {
+			/* The vendor no longer knows the saved position (a cursor
+			 * past its lifetime, a deleted record): start the stream
+			 * again from its since.  Records may come again; none is
+			 * skipped. */
+			char *m = sgp_redact(why);
+			sgp_log(SGP_LOG_WARN, "%s; the saved position is refused, starting %s %s "
+				"again from its beginning%s", m, P.p->name, P.s->name,
+				P.have_since ? " at its since" : "");
+			free(m);
+			free(why);
+			free(P.last_cursor);
+			P.last_cursor = NULL;
+			P.have_max = 0;
+			resumed = 0;
+			free_req(r);
+			json_decref(tok);
+			tok = json_object();
+			r = make_request(&P, tok);
+			sgp_http_submit(P.http, r);
+			continue;
+		}
 		if (why) {
 			*err = why;
 			rc = SGP_EXIT_SYSTEM;

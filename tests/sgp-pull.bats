@@ -543,3 +543,15 @@ same_after_faults() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 }
+
+@test "a saved position the vendor refuses starts the stream again: nothing skipped" {
+	needs_sandbox
+	printf '%s\n' '{"spec":"sgp.state/1","profile":"stripe","stream":"invoices","cursor":{"page":{"cursor":"in_deleted_since"}},"at":"2026-11-01T12:00:00Z"}' >"$T/s.state"
+	run --separate-stderr sgp-pull -p stripe invoices --page-size 100 --state "$T/s.state" --save-state
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"HTTP 400"*"the saved position is refused, starting stripe invoices again from its beginning"* ]]
+	printf '%s\n' "$output" >"$T/out"
+	"$PY" "$CHECK" ids "$T/out" >"$T/got"
+	"$PY" "$CHECK" expected invoice stripe billing >"$T/want"
+	diff "$T/want" "$T/got"
+}
