@@ -34,7 +34,8 @@
  * streams checkpoint the page and turn "max" into "since" at the end.
  * A stream without "incremental" ends with an empty cursor: the next run
  * pulls it whole again (the idempotency keys are the same, so targets
- * dedupe).
+ * dedupe).  A saved page the vendor refuses on resume (a 4xx other than
+ * 401, 403, 429) starts the stream again from its since, with a warning.
  */
 #ifndef SGP_PULL_H
 #define SGP_PULL_H
