@@ -143,7 +143,7 @@ struct puller {
 	sgp_time *page_times;
 	int *page_has_time;
 	int progress_shown;
-	sgp_buf spare;            /* a page's storage, for the next request */
+	sgp_buf spare[4];         /* pages' storage, for the next requests */
 	int ahead;                /* pages asked for ahead of the one being written */
 };
 
@@ -418,8 +418,11 @@ static sgp_http_req *make_request(struct puller *P, const json_t *tok)
 		}
 	}
 	r = sgp_http_req_new(s->method, u.data);
-	if (P->spare.data)
-		sgp_http_req_recycle(r, &P->spare);
+	for (i = 0; i < sizeof P->spare / sizeof *P->spare; i++)
+		if (P->spare[i].data) {
+			sgp_http_req_recycle(r, &P->spare[i]);
+			break;
+		}
 	for (i = 0; i < P->p->headers.n; i++)
 		sgp_http_req_header(r, P->p->headers.name[i], P->p->headers.value[i]);
 	sgp_http_req_header(r, "Accept", "application/json");
@@ -1098,8 +1101,14 @@ int sgp_pull_run(const struct sgp_pull_opts *o, sgp_writer *out, sgp_writer *rej
 			break;
 		}
 		progress(&P, 0);
-		sgp_buf_release(&P.spare);
-		sgp_http_req_take_body(r, &P.spare);
+		{
+			size_t i, k = sizeof P.spare / sizeof *P.spare;
+			for (i = 0; i < k && P.spare[i].data; i++)
+				;
+			if (i == k)
+				sgp_buf_release(&P.spare[--i]);
+			sgp_http_req_take_body(r, &P.spare[i]);
+		}
 		free_req(r);
 		r = NULL;
 		if (next == NULL || mid || limit_reached(&P))
@@ -1124,7 +1133,8 @@ out:
 	st->rate_limited = hs->rate_limited;
 	free_req(r);
 	free_req(pre);
-	sgp_buf_release(&P.spare);
+	for (size_t i = 0; i < sizeof P.spare / sizeof *P.spare; i++)
+		sgp_buf_release(&P.spare[i]);
 	sgp_http_free(P.http);
 	json_decref(tok);
 	json_decref(next);
