@@ -169,15 +169,6 @@ void rec_value_set_dec(char *r, size_t i, int status, sgp_dec d)
 	memcpy(s + 12, &d.coef, 16);
 }
 
-void rec_value_set_time(char *r, size_t i, int status, sgp_time t)
-{
-	char *s = r + REC_HDR + i * REC_SLOT;
-
-	s[0] = (char)status;
-	memcpy(s + 12, &t.sec, 8);
-	memcpy(s + 20, &t.nsec, 4);
-}
-
 static void add_error(struct builder *b, const char *reason, const char *path, const char *keyword,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -203,8 +203,9 @@ void rec_result_release(struct rec_result *r);
  * SGP_EXIT_REJECTS when something did, SGP_EXIT_USAGE when the inputs do
  * not fit the configuration (a CSV header without a named column), with
  * the reason in err, before anything is written, or SGP_EXIT_SYSTEM on an
- * I/O error (unreadable input, temporary files), with the reason in err.
- * Write errors on out or rej end the process (see lineio.h).
+ * I/O error (an input that cannot be opened or read), with the reason in
+ * err.  Write errors on out or rej end the process (see lineio.h), and so
+ * does a temporary file that cannot be written (SGP_EXIT_SYSTEM).
  */
 int rec_run(const struct rec_config *c, const char *left, const char *right,
 	    sgp_writer *out, sgp_writer *rej, struct rec_result *res, char *err, size_t errlen);
@@ -319,9 +320,9 @@ struct rec_value {
 };
 
 void rec_value_get(const char *r, size_t i, struct rec_value *v);
-/* Store a decimal / time into slot i of a record (groups sum in place). */
+/* Store a status and a decimal into slot i of a record (groups sum in
+ * place; any slot can be marked MIXED, OVERFLOW or BADLINE this way). */
 void rec_value_set_dec(char *r, size_t i, int status, sgp_dec d);
-void rec_value_set_time(char *r, size_t i, int status, sgp_time t);
 
 /* 64-bit hash of a key under a seed (seed 0: the table; 1, 2, ...: partitions). */
 uint64_t rec_hash(const char *key, size_t n, uint64_t seed);
