@@ -1228,7 +1228,7 @@ static int ingest_ndjson(struct ictx *c, char **err)
 	sgp_reader *rd = sgp_reader_open(c->o->path);
 	const char *l;
 	size_t n, off;
-	int r;
+	int r = 0;
 	const char *why;
 
 	if (rd == NULL) {
