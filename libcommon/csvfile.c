@@ -22,11 +22,12 @@ struct sgp_csv {
 		char **f;
 		size_t n;
 		unsigned long long line;
+		size_t nul;     /* 1-based index of a field holding a NUL byte, 0 if none */
 	} *q;
 	size_t qhead, qlen, qcap;
 	/* Record being assembled. */
 	char **cur;
-	size_t ncur, capcur;
+	size_t ncur, capcur, curnul;
 	/* The record handed to the caller (freed on the next call). */
 	struct rec out;
 	unsigned long long nrec, line;
@@ -116,6 +117,10 @@ static void on_field(void *s, size_t len, void *data)
 		c->capcur = c->capcur ? c->capcur * 2 : 16;
 		c->cur = xreallocarray(c->cur, c->capcur, sizeof *c->cur);
 	}
+	/* A NUL byte would cut the field short as a C string: note it, the
+	 * record is then an error rather than a silently shortened value. */
+	if (s && c->curnul == 0 && memchr(s, '\0', len))
+		c->curnul = c->ncur + 1;
 	c->cur[c->ncur++] = xstrndup(s ? s : "", s ? len : 0);
 }
 
@@ -127,6 +132,8 @@ static void on_record(int term, void *data)
 	(void)term;
 	r.f = c->cur;
 	r.n = c->ncur;
+	r.nul = c->curnul;
+	c->curnul = 0;
 	/* The record ends on the current line; quoted newlines inside its
 	 * fields tell how many lines earlier it started. */
 	r.line = c->line;
@@ -231,13 +238,21 @@ int sgp_csv_next(sgp_csv *c, char ***fields, size_t *n)
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qlen--;
 		/* A line holding nothing at all is blank: skip it. */
-		if (c->out.n == 0 || (c->out.n == 1 && c->out.f[0][0] == '\0')) {
+		if (c->out.nul == 0 &&
+		    (c->out.n == 0 || (c->out.n == 1 && c->out.f[0][0] == '\0'))) {
 			free_rec(&c->out);
 			continue;
 		}
 		break;
 	}
 	c->nrec++;
+	if (c->out.nul) {
+		/* worded so that callers skipping the records whose text is
+		 * not UTF-8 (and reading on) skip this one too */
+		snprintf(c->err, sizeof c->err, "%s: line %llu: field %zu: invalid UTF-8 text: NUL byte",
+			 c->name, c->out.line, c->out.nul);
+		return -1;
+	}
 	for (i = 0; i < c->out.n; i++) {
 		long bad = sgp_utf8_check(c->out.f[i], strlen(c->out.f[i]));
 		if (bad >= 0) {

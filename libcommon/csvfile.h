@@ -24,8 +24,13 @@ sgp_csv *sgp_csv_open_mem(const char *data, size_t len, const char *name);
 /*
  * Next record.  Returns 1 with *fields (array of NUL-terminated strings,
  * owned by the reader, valid until the next call) and *n; 0 at end of
- * input; -1 on an error (parse error, invalid UTF-8 in a field, or a read
- * error), described by sgp_csv_error().  Blank lines are skipped.
+ * input; -1 on an error (parse error, invalid UTF-8 or a NUL byte in a
+ * field, or a read error), described by sgp_csv_error().  After invalid
+ * UTF-8 or a NUL byte (message "NAME: line N: field K: invalid UTF-8",
+ * "...: field K: invalid UTF-8 text: NUL byte") only that record is
+ * spoilt and the next call goes on with the next record; after the other
+ * errors the rest of the input cannot be read.  Blank lines are skipped
+ * (a line of NUL bytes is not blank).
  */
 int sgp_csv_next(sgp_csv *c, char ***fields, size_t *n);
 /* 1-based number of the record last returned (header = 1). */
