@@ -209,7 +209,8 @@ json_t *sgp_line_parse(const char *line, size_t len, int flags, sgp_line_error *
 		return NULL;
 	}
 	v = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-	if (v == NULL && strstr(je.text, "too big integer") != NULL)
+	if (v == NULL && (strstr(je.text, "too big integer") != NULL ||
+			  strstr(je.text, "too big negative integer") != NULL))
 		v = json_loadb(line, len,
 			       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
 	if (v == NULL) {

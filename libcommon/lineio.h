@@ -59,7 +59,7 @@ enum {
  * offset), JSON syntax errors (jansson's message and column), duplicate
  * object keys, numbers out of range (1e400) and, unless
  * SGP_PARSE_ANY_VALUE, values that are not objects.  Integers too large
- * for 64 bits (2^70) are kept as reals rather than rejected.  Returns the
+ * for 64 bits (2^70, -2^70) are kept as reals rather than rejected.  Returns the
  * new value (caller owns it) or NULL with *err filled.
  */
 json_t *sgp_line_parse(const char *line, size_t len, int flags, sgp_line_error *err);

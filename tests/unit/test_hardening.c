@@ -2,6 +2,8 @@
  * in the finished libcommon modules. */
 #include "unit.h"
 #include "csvfile.h"
+#include "jsonfast.h"
+#include "lineio.h"
 
 #include <string.h>
 
@@ -40,8 +42,37 @@ TEST(csv_nul_byte_is_a_record_error)
 	sgp_csv_close(c);
 }
 
+/* Integers beyond 64 bits are kept (as reals), negative ones too; numbers
+ * beyond double range are a parse error.  Both line parsers agree. */
+TEST(integers_beyond_64_bits_either_sign)
+{
+	static const char *const lines[] = {
+		"{\"a\":1180591620717411303424}", "{\"a\":-1180591620717411303424}",
+		"{\"a\":-9223372036854775809}",
+	};
+	static const double want[] = { 1180591620717411303424.0, -1180591620717411303424.0,
+				       -9223372036854775808.0 };
+	sgp_line_error e;
+	json_t *v, *w;
+
+	for (size_t i = 0; i < 3; i++) {
+		v = sgp_line_parse(lines[i], strlen(lines[i]), 0, &e);
+		w = sgp_json_fast_parse(lines[i], strlen(lines[i]), 0, &e);
+		CHECK(v != NULL && w != NULL);
+		CHECK(json_is_real(json_object_get(v, "a")));
+		CHECK(json_real_value(json_object_get(v, "a")) == want[i]);
+		CHECK(json_equal(v, w));
+		json_decref(v);
+		json_decref(w);
+	}
+	v = sgp_line_parse("{\"a\":-1e400}", 12, 0, &e);
+	CHECK(v == NULL);
+	CHECK(strstr(e.message, "real number overflow") != NULL);
+}
+
 int main(void)
 {
 	RUN(csv_nul_byte_is_a_record_error);
+	RUN(integers_beyond_64_bits_either_sign);
 	return unit_done();
 }
