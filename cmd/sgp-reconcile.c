@@ -44,7 +44,8 @@ static void help(void)
 	      "                                share a key on that side\n"
 	      "      --left-format, --right-format ndjson|csv   (default: by extension)\n"
 	      "  -f, --format ndjson|csv       discrepancies as sgp.event/1 lines or CSV rows\n"
-	      "      --name NAME               prefix of the discrepancies' idempotency keys\n"
+	      "      --name NAME               the run's name: source.id of the discrepancies,\n"
+	      "                                part of their idempotency keys (default reconcile)\n"
 	      "      --as-of TIME              occurred_at of every discrepancy\n"
 	      "      --summary FILE            write the summary as JSON to FILE, not stderr\n"
 	      "      --memory SIZE             bound the in-memory tables (64M, 1G); inputs that\n"
@@ -147,10 +148,8 @@ int main(int argc, char **argv)
 			conf.format[opt == OPT_LEFT_FORMAT ? REC_LEFT : REC_RIGHT] = fmt;
 			break;
 		case OPT_NAME:
-			if (*optarg == '\0')
-				sgp_cli_usage_error("--name: empty name");
-			free(conf.name);
-			conf.name = xstrdup(optarg);
+			if (rec_config_set_name(&conf, optarg, err, sizeof err) < 0)
+				sgp_cli_usage_error("--name: %s", err);
 			break;
 		case OPT_AS_OF:
 			if (sgp_time_parse(optarg, &conf.as_of, &why) < 0)

@@ -227,6 +227,8 @@ int rec_config_add_key(struct rec_config *c, const char *spec, char *err, size_t
 	}
 	if (rc == 0 && strcmp(k.name[0], REC_COUNT_FIELD) == 0)
 		rc = errf(err, errlen, "%s cannot be a key", REC_COUNT_FIELD);
+	if (rc == 0 && c->nkeys >= REC_MAX_KEYS)
+		rc = errf(err, errlen, "too many key components (at most %d)", REC_MAX_KEYS);
 	items_free(&it);
 	if (rc < 0) {
 		free(k.name[0]);
@@ -306,6 +308,14 @@ int rec_config_add_field(struct rec_config *c, enum rec_ftype type, const char *
 		if ((l || r) && type != REC_NUMBER)
 			rc = errf(err, errlen, "%s is a number: use --number '%s'", REC_COUNT_FIELD, spec);
 	}
+	if (rc == 0 && c->nfields >= REC_MAX_FIELDS)
+		rc = errf(err, errlen, "too many compared fields (at most %d)", REC_MAX_FIELDS);
+	/* A discrepancy lists a record's values by field name: one value per name. */
+	for (size_t i = 0; i < c->nfields && rc == 0; i++)
+		for (int side = 0; side < 2 && rc == 0; side++)
+			if (strcmp(c->fields[i].name[side], f.name[side]) == 0)
+				rc = errf(err, errlen, "%s field '%s' is compared twice",
+					  side == REC_LEFT ? "left" : "right", f.name[side]);
 	items_free(&it);
 	if (rc < 0) {
 		free(f.name[0]);
@@ -316,6 +326,36 @@ int rec_config_add_field(struct rec_config *c, enum rec_ftype type, const char *
 	}
 	c->fields = xreallocarray(c->fields, c->nfields + 1, sizeof *c->fields);
 	c->fields[c->nfields++] = f;
+	return 0;
+}
+
+int rec_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '_')
+			continue;
+		if (i > 0 && ch != '\0' && strchr(".:/#@+-", ch))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+int rec_config_set_name(struct rec_config *c, const char *name, char *err, size_t errlen)
+{
+	if (!rec_name_valid(name))
+		return errf(err, errlen,
+			    "invalid name '%s' (1 to 128 letters, digits and _ . : / # @ + -, "
+			    "starting with a letter, digit or _)", name);
+	free(c->name);
+	c->name = xstrdup(name);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
  */
 #include "reconcile.h"
 #include "csvfile.h"
+#include "currency.h"
 #include "envelope.h"
 #include "log.h"
 
@@ -55,7 +56,8 @@ struct engine {
 	sgp_time fallback;        /* occurred_at when no record has one */
 	int left_done;            /* the left input has been read */
 	rec_tmp *dups;            /* left duplicates met while reading the left input */
-	sgp_buf ev, tmp, kt;      /* scratch */
+	sgp_buf ev, tmp, kt, dat; /* scratch */
+	char *fname[2];           /* input names as valid UTF-8, for record references */
 	int warned_budget;
 	/* totals: open-addressing map of (field, currency) -> res->totals index */
 	size_t *tmap;
@@ -109,16 +111,57 @@ static struct keyit key_iter(const struct engine *e, const char *r)
 	return it;
 }
 
-/* The event id of a record (may be absent). */
+static int is_alnum_(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* An sgp event id (common/1 event_id: evt_ and 1 to 64 of A-Z a-z 0-9 _). */
+static int valid_event_id(const char *s, size_t n)
+{
+	if (n < 5 || n > 68 || memcmp(s, "evt_", 4) != 0)
+		return 0;
+	for (size_t i = 4; i < n; i++)
+		if (!is_alnum_((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* A correlation id (common/1 correlation_id). */
+static int valid_corr(const char *s, size_t n)
+{
+	if (n < 1 || n > 128 || !is_alnum_((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!is_alnum_((unsigned char)s[i]) && (s[i] == '\0' || !strchr(".:/#@+=-", s[i])))
+			return 0;
+	return 1;
+}
+
+/* The event id of a record: only an sgp.event/1 has one, and only a valid
+ * event id is repeated in a discrepancy. */
 static int record_id(const struct engine *e, const char *r, const char **s, size_t *n)
 {
 	if (rec_flags(r) & REC_F_IDKEY) {
 		struct keyit it = key_iter(e, r);
-		return key_next(&it, s, n);
+		if (!key_next(&it, s, n))
+			return 0;
+	} else {
+		*s = rec_id(r, e->nf);
+		*n = rec_idlen(r);
 	}
-	*s = rec_id(r, e->nf);
-	*n = rec_idlen(r);
-	return *n > 0;
+	return *n > 0 && valid_event_id(*s, *n);
+}
+
+/* The correlation id of a record, when it has a valid one. */
+static size_t record_corr(const struct engine *e, const char *r, char ubuf[37], const char **out)
+{
+	size_t n;
+
+	if (!rec_corrlen(r))
+		return 0;
+	n = rec_corr_text(r, e->nf, ubuf, out);
+	return valid_corr(*out, n) ? n : 0;
 }
 
 static int record_time(const char *r, sgp_time *t)
@@ -130,10 +173,12 @@ static int record_time(const char *r, sgp_time *t)
 	return 1;
 }
 
-/* The key as text for idempotency keys and source ids: components joined
- * by ':', with '%' and ':' inside them escaped as %25 and %3A. */
+/* The key as text for idempotency keys: components joined by ':', every
+ * byte outside '!'..'~' and the bytes '%', ':' and '#' written %XX, so the
+ * text is printable ASCII without spaces. */
 static void key_text(const struct engine *e, const char *r, sgp_buf *b)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	struct keyit it = key_iter(e, r);
 	const char *s;
 	size_t n;
@@ -144,14 +189,35 @@ static void key_text(const struct engine *e, const char *r, sgp_buf *b)
 			sgp_buf_addc(b, ':');
 		first = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '%')
-				sgp_buf_adds(b, "%25");
-			else if (s[i] == ':')
-				sgp_buf_adds(b, "%3A");
-			else
-				sgp_buf_addc(b, s[i]);
+			unsigned char c = (unsigned char)s[i];
+
+			if (c < '!' || c > '~' || c == '%' || c == ':' || c == '#') {
+				sgp_buf_addc(b, '%');
+				sgp_buf_addc(b, hex[c >> 4]);
+				sgp_buf_addc(b, hex[c & 15]);
+			} else {
+				sgp_buf_addc(b, (char)c);
+			}
 		}
 	}
+}
+
+/* A copy of s that is valid UTF-8: each invalid byte becomes U+FFFD. */
+static char *utf8_copy(const char *s)
+{
+	sgp_buf b = SGP_BUF_INIT;
+	size_t n = strlen(s);
+	long bad;
+
+	sgp_buf_grow(&b, n + 1);
+	while ((bad = sgp_utf8_check(s, n)) >= 0) {
+		sgp_buf_add(&b, s, (size_t)bad);
+		sgp_buf_adds(&b, "\xEF\xBF\xBD");
+		s += bad + 1;
+		n -= (size_t)bad + 1;
+	}
+	sgp_buf_add(&b, s, n);
+	return sgp_buf_detach(&b, NULL);
 }
 
 static void add_dec(sgp_buf *b, sgp_dec d)
@@ -189,6 +255,23 @@ static void emit(struct engine *e, int section, uint64_t line, const char *text,
 
 /* ---- rendering values ------------------------------------------------- */
 
+/* A readable money amount as reported: with at least its currency's minor
+ * digits when the currency is an ISO 4217 code (12.5 USD is 12.50), never
+ * with fewer digits than it has; other values as they are. */
+static sgp_dec shown_dec(const struct rec_field *f, const struct rec_value *v)
+{
+	const struct sgp_currency *cu;
+	sgp_dec w;
+
+	if (f->type != REC_MONEY || v->curlen == 0)
+		return v->dec;
+	cu = sgp_currency_lookup_n(v->cur, v->curlen);
+	if (cu && cu->exponent > v->dec.scale &&
+	    sgp_dec_rescale(v->dec, cu->exponent, SGP_ROUND_UNNECESSARY, &w) == 0)
+		return w;
+	return v->dec;
+}
+
 /* A value as JSON: see the man page for the shapes. */
 static void value_json(const struct engine *e, size_t i, const struct rec_value *v, sgp_buf *b)
 {
@@ -216,7 +299,7 @@ static void value_json(const struct engine *e, size_t i, const struct rec_value 
 	switch (f->type) {
 	case REC_MONEY:
 		sgp_buf_adds(b, "{\"amount\":\"");
-		add_dec(b, v->dec);
+		add_dec(b, shown_dec(f, v));
 		sgp_buf_addc(b, '"');
 		if (f->currency[0] || f->currency[1]) {
 			sgp_buf_adds(b, ",\"currency\":");
@@ -265,7 +348,7 @@ static void value_text(const struct engine *e, size_t i, const struct rec_value 
 	switch (e->c->fields[i].type) {
 	case REC_MONEY:
 	case REC_NUMBER:
-		add_dec(b, v->dec);
+		add_dec(b, shown_dec(&e->c->fields[i], v));
 		break;
 	case REC_STRING:
 		sgp_buf_add(b, v->text, v->textlen);
@@ -386,13 +469,26 @@ struct disc {
 	enum dkind *dkv;
 };
 
+/* The record a discrepancy is about: the left one of a pair. */
+static const char *disc_anchor(const struct disc *d)
+{
+	return d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
+	     : d->kind == K_DUPLICATE ? d->rec[d->dup_side] : d->rec[REC_LEFT];
+}
+
+/* A record reference (common/1 record_ref): file, line, count on an
+ * aggregated side, event id, correlation id and, with values, the compared
+ * values by that side's field names. */
 static void side_json(struct engine *e, int side, const char *r, int values, sgp_buf *b)
 {
 	const char *id;
 	size_t idn;
+	char ubuf[37];
+	const char *cs;
+	size_t cn;
 
 	sgp_buf_adds(b, "{\"file\":");
-	add_str(b, e->res->file[side], strlen(e->res->file[side]));
+	add_str(b, e->fname[side], strlen(e->fname[side]));
 	sgp_buf_addf(b, ",\"line\":%llu", (unsigned long long)rec_u64(r, REC_O_LINE));
 	if (e->c->aggregate[side])
 		sgp_buf_addf(b, ",\"count\":%llu", (unsigned long long)count_of(r));
@@ -400,11 +496,7 @@ static void side_json(struct engine *e, int side, const char *r, int values, sgp
 		sgp_buf_adds(b, ",\"id\":");
 		add_str(b, id, idn);
 	}
-	if (rec_corrlen(r)) {
-		char ubuf[37];
-		const char *cs;
-		size_t cn = rec_corr_text(r, e->nf, ubuf, &cs);
-
+	if ((cn = record_corr(e, r, ubuf, &cs)) > 0) {
 		sgp_buf_adds(b, ",\"correlation_id\":");
 		add_str(b, cs, cn);
 	}
@@ -425,77 +517,191 @@ static void side_json(struct engine *e, int side, const char *r, int values, sgp
 	sgp_buf_addc(b, '}');
 }
 
-/* The difference l - r of two readable numeric values, as text. */
+/*
+ * The difference left - right of two readable values of a money, number or
+ * time field (seconds for times), as reported.  Returns 1 with *out set,
+ * 0 when the field has no difference (a string, a value that is not
+ * readable, money in two currencies), -1 when it needs more than 38 digits.
+ */
 static int difference(const struct engine *e, size_t i, const struct rec_value *l,
-		      const struct rec_value *r, sgp_buf *b)
+		      const struct rec_value *r, sgp_dec *out)
 {
 	const struct rec_field *f = &e->c->fields[i];
 
 	if (l->status != REC_V_OK || r->status != REC_V_OK)
 		return 0;
 	if (f->type == REC_MONEY || f->type == REC_NUMBER) {
-		sgp_dec d;
-
-		if ((f->type == REC_MONEY && (l->curlen != r->curlen ||
-					      memcmp(l->cur, r->cur, l->curlen) != 0)) ||
-		    sgp_dec_sub(l->dec, r->dec, &d) < 0)
+		if (f->type == REC_MONEY && (l->curlen != r->curlen ||
+					     memcmp(l->cur, r->cur, l->curlen) != 0))
 			return 0;
-		add_dec(b, d);
-		return 1;
+		return sgp_dec_sub(shown_dec(f, l), shown_dec(f, r), out) < 0 ? -1 : 1;
 	}
 	if (f->type == REC_TIME) {
 		__int128 dl = (__int128)l->time.sec * 1000000000 + l->time.nsec;
 		__int128 dr = (__int128)r->time.sec * 1000000000 + r->time.nsec;
 		sgp_dec d = { dl - dr, 9 };
 
-		add_dec(b, sgp_dec_reduce(d));
+		*out = sgp_dec_reduce(d);
 		return 1;
 	}
 	return 0;
 }
 
 /* The business flow of a discrepancy: the left record's correlation id,
- * else the anchor's, else the right's; 0 when none has one. */
+ * else the anchor's, else the right's; 0 when none has a valid one. */
 static size_t disc_corr(const struct engine *e, const struct disc *d, char ubuf[37], const char **out)
 {
-	const char *anchor = d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
-			   : d->kind == K_DUPLICATE ? d->rec[d->dup_side] : d->rec[REC_LEFT];
-	const char *order[3] = { d->kind == K_DUPLICATE ? NULL : d->rec[REC_LEFT], anchor,
+	const char *order[3] = { d->kind == K_DUPLICATE ? NULL : d->rec[REC_LEFT], disc_anchor(d),
 				 d->rec[REC_RIGHT] };
+	size_t n;
 
 	for (int k = 0; k < 3; k++)
-		if (order[k] && rec_corrlen(order[k]))
-			return rec_corr_text(order[k], e->nf, ubuf, out);
+		if (order[k] && (n = record_corr(e, order[k], ubuf, out)) > 0)
+			return n;
 	return 0;
 }
 
-static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
+/* data.fields of a mismatch: every differing field. */
+static void fields_json(struct engine *e, const struct disc *d, sgp_buf *b)
 {
-	const char *anchor = d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
-			   : d->kind == K_DUPLICATE ? d->rec[d->dup_side] : d->rec[REC_LEFT];
-	const char *cause = anchor;
-	char evid[SGP_EVENT_ID_SIZE];
-	const char *s;
-	size_t n;
-	sgp_time t, t2;
-	int have_t = 0;
+	int first = 1;
 
-	/* key text, idempotency key, id */
+	sgp_buf_addc(b, '[');
+	for (size_t i = 0; i < e->nf; i++) {
+		const struct rec_field *f = &e->c->fields[i];
+		struct rec_value lv, rv;
+		sgp_dec diff;
+
+		if (d->dkv[i] == D_NONE)
+			continue;
+		rec_value_get(d->rec[REC_LEFT], i, &lv);
+		rec_value_get(d->rec[REC_RIGHT], i, &rv);
+		if (!first)
+			sgp_buf_addc(b, ',');
+		first = 0;
+		sgp_buf_adds(b, "{\"field\":");
+		add_str(b, f->name[0], strlen(f->name[0]));
+		sgp_buf_adds(b, ",\"right_field\":");
+		add_str(b, f->name[1], strlen(f->name[1]));
+		sgp_buf_adds(b, ",\"type\":\"");
+		sgp_buf_adds(b, ftype_name(f->type));
+		sgp_buf_adds(b, "\",\"kind\":\"");
+		sgp_buf_adds(b, dkind_name[d->dkv[i]]);
+		sgp_buf_adds(b, "\",\"left\":");
+		value_json(e, i, &lv, b);
+		sgp_buf_adds(b, ",\"right\":");
+		value_json(e, i, &rv, b);
+		if (d->dkv[i] == D_VALUE && difference(e, i, &lv, &rv, &diff) > 0) {
+			sgp_buf_adds(b, ",\"difference\":\"");
+			add_dec(b, diff);
+			sgp_buf_addc(b, '"');
+		}
+		sgp_buf_addc(b, '}');
+	}
+	sgp_buf_addc(b, ']');
+}
+
+/*
+ * The idempotency key of a discrepancy, into e->tmp:
+ *   sgp:reconcile:NAME:KIND:KEY                       missing_left, missing_right
+ *   sgp:reconcile:NAME:mismatch:KEY:DIGEST            DIGEST: 16 hex digits of the
+ *                                                     SHA-256 of data.fields
+ *   sgp:reconcile:NAME:duplicate_key:SIDE:KEY:LINE
+ * KEY is key_text(); when the whole would pass the 256 characters an
+ * idempotency key may have, KEY is '#' and 32 hex digits of its SHA-256.
+ */
+static void idempotency_key(struct engine *e, const struct disc *d, const char *fields,
+			    size_t fieldslen)
+{
+	const char *anchor = disc_anchor(d);
+	char tail[80], hex[65];
+	size_t head;
+
+	tail[0] = '\0';
+	if (d->kind == K_MISMATCH) {
+		sgp_sha256_hex(fields, fieldslen, hex);
+		snprintf(tail, sizeof tail, ":%.16s", hex);
+	} else if (d->kind == K_DUPLICATE) {
+		snprintf(tail, sizeof tail, ":%llu", (unsigned long long)rec_u64(anchor, REC_O_LINE));
+	}
 	sgp_buf_reset(&e->kt);
 	key_text(e, anchor, &e->kt);
 	sgp_buf_reset(&e->tmp);
-	sgp_buf_adds(&e->tmp, e->c->name ? e->c->name : "reconcile");
+	sgp_buf_adds(&e->tmp, "sgp:reconcile:");
+	sgp_buf_adds(&e->tmp, e->c->name ? e->c->name : REC_DEFAULT_NAME);
 	sgp_buf_addc(&e->tmp, ':');
 	sgp_buf_adds(&e->tmp, kind_name[d->kind]);
 	sgp_buf_addc(&e->tmp, ':');
 	if (d->kind == K_DUPLICATE)
 		sgp_buf_adds(&e->tmp, d->dup_side == REC_LEFT ? "left:" : "right:");
-	sgp_buf_add(&e->tmp, e->kt.data, e->kt.len);
-	if (d->kind == K_DUPLICATE)
-		sgp_buf_addf(&e->tmp, ":%llu", (unsigned long long)rec_u64(anchor, REC_O_LINE));
+	head = e->tmp.len;
+	if (head + e->kt.len + strlen(tail) <= 256) {
+		sgp_buf_add(&e->tmp, e->kt.data, e->kt.len);
+	} else {
+		sgp_sha256_hex(e->kt.data, e->kt.len, hex);
+		sgp_buf_addf(&e->tmp, "#%.32s", hex);
+	}
+	sgp_buf_adds(&e->tmp, tail);
+}
+
+static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
+{
+	const char *anchor = disc_anchor(d);
+	const char *cause = anchor;
+	const char *name = e->c->name ? e->c->name : REC_DEFAULT_NAME;
+	char evid[SGP_EVENT_ID_SIZE];
+	const char *s;
+	size_t n, fields_at = 0, fields_len = 0;
+	sgp_time t, t2;
+	int have_t = 0;
+
+	/* data first: a mismatch's idempotency key digests its fields */
+	sgp_buf_reset(&e->dat);
+	sgp_buf_adds(&e->dat, "{\"key\":[");
+	{
+		struct keyit it = key_iter(e, anchor);
+		int first = 1;
+
+		while (key_next(&it, &s, &n)) {
+			if (!first)
+				sgp_buf_addc(&e->dat, ',');
+			first = 0;
+			add_str(&e->dat, s, n);
+		}
+	}
+	sgp_buf_addc(&e->dat, ']');
+	switch (d->kind) {
+	case K_MISSING_LEFT:
+		sgp_buf_adds(&e->dat, ",\"right\":");
+		side_json(e, REC_RIGHT, d->rec[REC_RIGHT], 1, &e->dat);
+		break;
+	case K_MISSING_RIGHT:
+		sgp_buf_adds(&e->dat, ",\"left\":");
+		side_json(e, REC_LEFT, d->rec[REC_LEFT], 1, &e->dat);
+		break;
+	case K_DUPLICATE:
+		sgp_buf_adds(&e->dat, d->dup_side == REC_LEFT ? ",\"side\":\"left\",\"record\":"
+							      : ",\"side\":\"right\",\"record\":");
+		side_json(e, d->dup_side, d->rec[d->dup_side], 1, &e->dat);
+		sgp_buf_addf(&e->dat, ",\"first_line\":%llu", (unsigned long long)d->first_line);
+		break;
+	case K_MISMATCH:
+		sgp_buf_adds(&e->dat, ",\"left\":");
+		side_json(e, REC_LEFT, d->rec[REC_LEFT], 0, &e->dat);
+		sgp_buf_adds(&e->dat, ",\"right\":");
+		side_json(e, REC_RIGHT, d->rec[REC_RIGHT], 0, &e->dat);
+		sgp_buf_adds(&e->dat, ",\"fields\":");
+		fields_at = e->dat.len;
+		fields_json(e, d, &e->dat);
+		fields_len = e->dat.len - fields_at;
+		break;
+	}
+	sgp_buf_addc(&e->dat, '}');
+
+	idempotency_key(e, d, e->dat.data + fields_at, fields_len);
 	sgp_event_id_from_key(evid, e->tmp.data);
 
-	/* occurred_at: --as-of, else the source's business time, else now */
+	/* occurred_at: --as-of, else the source's business time, else the fallback */
 	if (e->c->has_as_of) {
 		t = e->c->as_of;
 		have_t = 1;
@@ -516,11 +722,8 @@ static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
 	sgp_buf_adds(b, kind_name[d->kind]);
 	sgp_buf_adds(b, "\",\"occurred_at\":\"");
 	add_time(b, t);
-	sgp_buf_adds(b, "\",\"source\":{\"system\":\"sgp-reconcile\",\"object\":");
-	s = e->c->name ? e->c->name : "reconcile";
-	add_str(b, s, strlen(s));
-	sgp_buf_adds(b, ",\"id\":");
-	add_str(b, e->kt.data, e->kt.len);
+	sgp_buf_adds(b, "\",\"source\":{\"system\":\"sgp\",\"object\":\"reconcile\",\"id\":");
+	add_str(b, name, strlen(name));
 	sgp_buf_adds(b, "},\"correlation_id\":");
 	{
 		char ubuf[37];
@@ -543,85 +746,11 @@ static void event_json(struct engine *e, const struct disc *d, sgp_buf *b)
 	}
 	sgp_buf_adds(b, ",\"idempotency_key\":");
 	add_str(b, e->tmp.data, e->tmp.len);
-
-	/* data */
-	sgp_buf_adds(b, ",\"data\":{\"key\":[");
-	{
-		struct keyit it = key_iter(e, anchor);
-		int first = 1;
-
-		while (key_next(&it, &s, &n)) {
-			if (!first)
-				sgp_buf_addc(b, ',');
-			first = 0;
-			add_str(b, s, n);
-		}
-	}
-	sgp_buf_addc(b, ']');
-	switch (d->kind) {
-	case K_MISSING_LEFT:
-		sgp_buf_adds(b, ",\"right\":");
-		side_json(e, REC_RIGHT, d->rec[REC_RIGHT], 1, b);
-		break;
-	case K_MISSING_RIGHT:
-		sgp_buf_adds(b, ",\"left\":");
-		side_json(e, REC_LEFT, d->rec[REC_LEFT], 1, b);
-		break;
-	case K_DUPLICATE:
-		sgp_buf_adds(b, d->dup_side == REC_LEFT ? ",\"side\":\"left\",\"record\":"
-							: ",\"side\":\"right\",\"record\":");
-		side_json(e, d->dup_side, d->rec[d->dup_side], 1, b);
-		sgp_buf_addf(b, ",\"first_line\":%llu", (unsigned long long)d->first_line);
-		break;
-	case K_MISMATCH: {
-		int first = 1;
-
-		sgp_buf_adds(b, ",\"left\":");
-		side_json(e, REC_LEFT, d->rec[REC_LEFT], 0, b);
-		sgp_buf_adds(b, ",\"right\":");
-		side_json(e, REC_RIGHT, d->rec[REC_RIGHT], 0, b);
-		sgp_buf_adds(b, ",\"differences\":[");
-		for (size_t i = 0; i < e->nf; i++) {
-			const struct rec_field *f = &e->c->fields[i];
-			struct rec_value lv, rv;
-
-			if (d->dkv[i] == D_NONE)
-				continue;
-			rec_value_get(d->rec[REC_LEFT], i, &lv);
-			rec_value_get(d->rec[REC_RIGHT], i, &rv);
-			if (!first)
-				sgp_buf_addc(b, ',');
-			first = 0;
-			sgp_buf_adds(b, "{\"field\":");
-			add_str(b, f->name[0], strlen(f->name[0]));
-			if (strcmp(f->name[0], f->name[1]) != 0) {
-				sgp_buf_adds(b, ",\"right_field\":");
-				add_str(b, f->name[1], strlen(f->name[1]));
-			}
-			sgp_buf_adds(b, ",\"type\":\"");
-			sgp_buf_adds(b, ftype_name(f->type));
-			sgp_buf_adds(b, "\",\"kind\":\"");
-			sgp_buf_adds(b, dkind_name[d->dkv[i]]);
-			sgp_buf_adds(b, "\",\"left\":");
-			value_json(e, i, &lv, b);
-			sgp_buf_adds(b, ",\"right\":");
-			value_json(e, i, &rv, b);
-			if (d->dkv[i] == D_VALUE) {
-				size_t at = b->len;
-
-				sgp_buf_adds(b, ",\"difference\":\"");
-				if (difference(e, i, &lv, &rv, b))
-					sgp_buf_addc(b, '"');
-				else
-					b->len = at, b->data[at] = '\0';
-			}
-			sgp_buf_addc(b, '}');
-		}
-		sgp_buf_addc(b, ']');
-		break;
-	}
-	}
-	sgp_buf_adds(b, "}}\n");
+	sgp_buf_adds(b, ",\"schema\":\"reconcile.");
+	sgp_buf_adds(b, kind_name[d->kind]);
+	sgp_buf_adds(b, "/1\",\"data\":");
+	sgp_buf_add(b, e->dat.data, e->dat.len);
+	sgp_buf_adds(b, "}\n");
 }
 
 /* CSV: one row per field (per differing field for a mismatch). */
@@ -637,10 +766,10 @@ static void csv_cell(sgp_buf *b, const char *s, size_t n, int first)
 
 static void csv_row(struct engine *e, const struct disc *d, long field, enum dkind dk, sgp_buf *b)
 {
-	const char *anchor = d->kind == K_MISSING_LEFT ? d->rec[REC_RIGHT]
-			   : d->kind == K_DUPLICATE ? d->rec[d->dup_side] : d->rec[REC_LEFT];
+	const char *anchor = disc_anchor(d);
 	const char *sides[2] = { d->rec[REC_LEFT], d->rec[REC_RIGHT] };
 	struct keyit it = key_iter(e, anchor);
+	const struct rec_field *f = field >= 0 ? &e->c->fields[field] : NULL;
 	const char *s;
 	size_t n;
 
@@ -651,32 +780,31 @@ static void csv_row(struct engine *e, const struct disc *d, long field, enum dki
 	csv_cell(b, kind_name[d->kind], strlen(kind_name[d->kind]), 1);
 	while (key_next(&it, &s, &n))
 		csv_cell(b, s, n, 0);
-	if (field >= 0) {
-		const struct rec_field *f = &e->c->fields[field];
-		csv_cell(b, f->name[0], strlen(f->name[0]), 0);
-	} else {
-		csv_cell(b, "", 0, 0);
-	}
+	csv_cell(b, f ? f->name[0] : "", f ? strlen(f->name[0]) : 0, 0);
+	csv_cell(b, f ? f->name[1] : "", f ? strlen(f->name[1]) : 0, 0);
+	csv_cell(b, f ? ftype_name(f->type) : "", f ? strlen(ftype_name(f->type)) : 0, 0);
 	csv_cell(b, dkind_name[dk], strlen(dkind_name[dk]), 0);
 	{
 		struct rec_value v[2];
+		sgp_dec diff;
 
 		for (int side = 0; side < 2; side++) {
 			memset(&v[side], 0, sizeof v[side]);
-			if (field >= 0 && sides[side] && !(rec_flags(sides[side]) & REC_F_MARKER))
+			if (f && sides[side] && !(rec_flags(sides[side]) & REC_F_MARKER))
 				rec_value_get(sides[side], (size_t)field, &v[side]);
 			sgp_buf_reset(&e->tmp);
-			if (field >= 0 && sides[side])
+			if (f && sides[side])
 				value_text(e, (size_t)field, &v[side], &e->tmp);
 			csv_cell(b, e->tmp.data ? e->tmp.data : "", e->tmp.len, 0);
-			if (field >= 0 && e->c->fields[field].type == REC_MONEY)
+			if (f && f->type == REC_MONEY)
 				csv_cell(b, v[side].cur ? v[side].cur : "", v[side].curlen, 0);
 			else
 				csv_cell(b, "", 0, 0);
 		}
 		sgp_buf_reset(&e->tmp);
-		if (field >= 0 && dk == D_VALUE && sides[0] && sides[1])
-			difference(e, (size_t)field, &v[0], &v[1], &e->tmp);
+		if (f && dk == D_VALUE && sides[0] && sides[1] &&
+		    difference(e, (size_t)field, &v[0], &v[1], &diff) > 0)
+			add_dec(&e->tmp, diff);
 		csv_cell(b, e->tmp.data ? e->tmp.data : "", e->tmp.len, 0);
 	}
 	for (int side = 0; side < 2; side++) {
@@ -740,9 +868,9 @@ static void csv_header(const struct rec_config *c, sgp_buf *b)
 		sgp_buf_addc(b, ',');
 		sgp_csv_add_field(b, c->keys[i].name[0]);
 	}
-	sgp_buf_adds(b, ",field,difference_kind,left,left_currency,right,right_currency,difference,"
-			"left_line,right_line,left_count,right_count,left_id,right_id,correlation_id,"
-			"first_line\n");
+	sgp_buf_adds(b, ",field,right_field,field_type,field_kind,left,left_currency,right,"
+			"right_currency,difference,left_line,right_line,left_count,right_count,"
+			"left_id,right_id,correlation_id,first_line\n");
 }
 
 /* ---- applying records --------------------------------------------------- */
@@ -775,6 +903,13 @@ static void pair(struct engine *e, const char *l, const char *r, uint64_t line)
 		rec_value_get(l, i, &lv);
 		rec_value_get(r, i, &rv);
 		d.dkv[i] = compare_field(e, i, &lv, &rv, &tol);
+		if (d.dkv[i] == D_VALUE) {
+			sgp_dec diff;
+
+			/* differ, but left - right needs more than 38 digits */
+			if (difference(e, i, &lv, &rv, &diff) < 0)
+				d.dkv[i] = D_OVERFLOW;
+		}
 		differ |= d.dkv[i] != D_NONE;
 	}
 	if (differ) {
@@ -1427,6 +1562,8 @@ int rec_run(const struct rec_config *c, const char *left, const char *right,
 	e.res = res;
 	e.out = out;
 	e.fallback.sec = SGP_TIME_MIN_SEC;
+	for (int side = 0; side < 2; side++)
+		e.fname[side] = utf8_copy(paths[side]);
 	e.tmpdir = c->tmpdir;
 	if (e.tmpdir == NULL)
 		e.tmpdir = getenv("TMPDIR");
@@ -1489,6 +1626,9 @@ done:
 	sgp_buf_release(&e.ev);
 	sgp_buf_release(&e.tmp);
 	sgp_buf_release(&e.kt);
+	sgp_buf_release(&e.dat);
+	free(e.fname[0]);
+	free(e.fname[1]);
 out:
 	sgp_buf_release(&rec);
 	sgp_buf_release(&rejbuf);

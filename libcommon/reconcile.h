@@ -103,6 +103,12 @@ enum rec_out_format { REC_OUT_NDJSON = 0, REC_OUT_CSV };
 enum rec_ftype { REC_MONEY = 0, REC_NUMBER, REC_STRING, REC_TIME };
 enum rec_ktype { REC_KEY_STRING = 0, REC_KEY_NUMBER };
 
+/* Limits of a configuration (the discrepancy schemas state them too). */
+#define REC_MAX_KEYS 16         /* key components */
+#define REC_MAX_FIELDS 256      /* compared fields */
+/* The run name when --name is not given. */
+#define REC_DEFAULT_NAME "reconcile"
+
 /* The pseudo-field "#count": the number of input lines a record stands for
  * (1 unless its side is aggregated).  Usable in --number on either side. */
 #define REC_COUNT_FIELD "#count"
@@ -131,7 +137,9 @@ struct rec_config {
 	enum rec_format format[2];
 	int aggregate[2];       /* records sharing a key are one group (sums) */
 	enum rec_out_format out_format;
-	char *name;             /* prefix of idempotency keys; default "reconcile" */
+	char *name;             /* the run's name (source.id of the discrepancies and part of
+				 * their idempotency keys); NULL: REC_DEFAULT_NAME.  Set it
+				 * with rec_config_set_name. */
 	int has_as_of;
 	sgp_time as_of;         /* occurred_at of every discrepancy when set */
 	unsigned long long memory;  /* bytes for the in-memory tables; 0 = no limit */
@@ -145,7 +153,9 @@ void rec_config_release(struct rec_config *c);
 /*
  * Option values.  Every spec is comma-separated items, the first being
  * NAME or LEFTNAME=RIGHTNAME; a backslash escapes ',', '=' or '\' inside
- * names.  Return 0, or -1 with a one-line reason in err.
+ * names.  Return 0, or -1 with a one-line reason in err (also past
+ * REC_MAX_KEYS or REC_MAX_FIELDS, and for a field name already compared
+ * on the same side).
  *   key:    NAME[=RNAME][,number][,fold][,trim]
  *   money:  NAME[=RNAME][,currency=PATH[=RPATH]][,abs=DEC][,rel=DEC|PCT%]
  *   number: NAME[=RNAME][,abs=DEC][,rel=DEC|PCT%]   (NAME may be #count)
@@ -155,6 +165,15 @@ void rec_config_release(struct rec_config *c);
 int rec_config_add_key(struct rec_config *c, const char *spec, char *err, size_t errlen);
 int rec_config_add_field(struct rec_config *c, enum rec_ftype type, const char *spec,
 			 char *err, size_t errlen);
+/*
+ * The run's name: an external id (the common/1 ext_id pattern: 1 to 128 of
+ * A-Z a-z 0-9 _ . : / # @ + -, the first a letter, digit or _), since it is
+ * the source.id of every discrepancy event.  rec_name_valid says whether
+ * a text is one; rec_config_set_name copies it, or returns -1 with a
+ * one-line reason in err.
+ */
+int rec_name_valid(const char *s);
+int rec_config_set_name(struct rec_config *c, const char *name, char *err, size_t errlen);
 /* "left", "right" or "both". */
 int rec_config_set_aggregate(struct rec_config *c, const char *side, char *err, size_t errlen);
 /* "ndjson" or "csv". */

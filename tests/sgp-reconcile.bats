@@ -15,7 +15,7 @@ import json, sys
 for line in open(sys.argv[1]):
     e = json.loads(line)
     d = e["data"]
-    diffs = ",".join(x["field"] + ":" + x["kind"] for x in d.get("differences", []))
+    diffs = ",".join(x["field"] + ":" + x["kind"] for x in d.get("fields", []))
     print(" ".join(filter(None, [e["type"].replace("reconcile.", ""), "|".join(d["key"]), diffs])))' "$1"
 }
 
@@ -121,32 +121,74 @@ assert s["unreadable_amounts"] == {"left": 1, "right": 0}, s
 import json
 e = json.load(open("m.json"))
 assert e["spec"] == "sgp.event/1" and e["type"] == "reconcile.mismatch", e
-assert e["idempotency_key"] == "reconcile:mismatch:INV-2", e
+assert e["idempotency_key"].startswith("sgp:reconcile:reconcile:mismatch:INV-2:"), e
 assert e["correlation_id"] == "corr-2" and e["causation_id"] == "evt_l2", e
 assert e["occurred_at"] == "2026-11-02T10:05:00Z", e       # the later of the two
-assert e["source"] == {"system": "sgp-reconcile", "object": "reconcile", "id": "INV-2"}, e
+assert e["source"] == {"system": "sgp", "object": "reconcile", "id": "reconcile"}, e
+assert e["schema"] == "reconcile.mismatch/1", e
 d = e["data"]
+assert d["key"] == ["INV-2"], d
 assert d["left"]["id"] == "evt_l2" and d["right"]["id"] == "evt_r1", d
 assert d["left"]["line"] == 2 and d["right"]["line"] == 1, d
-assert d["differences"] == [{"field": "/data/total", "type": "money", "kind": "value",
-    "left": {"amount": "200.00", "currency": "USD"},
+assert d["fields"] == [{"field": "/data/total", "right_field": "/data/total", "type": "money",
+    "kind": "value", "left": {"amount": "200.00", "currency": "USD"},
     "right": {"amount": "200.50", "currency": "USD"}, "difference": "-0.50"}], d
 '
 }
 
-@test "event ids derive from the idempotency keys, and --name prefixes them" {
+@test "event ids derive from the idempotency keys; --name is the source id and part of the keys" {
 	erp -q --rejects /dev/null --name erp-vs-billing "$RF/erp.ndjson" "$RF/billing.ndjson" >out.ndjson || true
 	python3 -c '
 import hashlib, json
 for line in open("out.ndjson"):
     e = json.loads(line)
     k = e["idempotency_key"]
-    assert k.startswith("erp-vs-billing:"), k
+    assert k.startswith("sgp:reconcile:erp-vs-billing:" + e["type"][10:] + ":"), k
     assert e["id"] == "evt_" + hashlib.sha256(k.encode()).hexdigest()[:32], e
-    assert e["source"]["object"] == "erp-vs-billing", e
+    assert e["source"] == {"system": "sgp", "object": "reconcile", "id": "erp-vs-billing"}, e
+    if e["type"] == "reconcile.mismatch":
+        # the last part digests the differing fields as written
+        fields = json.dumps(e["data"]["fields"], separators=(",", ":"), ensure_ascii=False)
+        assert k.endswith(":" + hashlib.sha256(fields.encode()).hexdigest()[:16]), (k, fields)
 '
-	grep -q '"idempotency_key":"erp-vs-billing:duplicate_key:left:INV-7:8"' out.ndjson
-	grep -q '"idempotency_key":"erp-vs-billing:missing_right:INV-6"' out.ndjson
+	grep -q '"idempotency_key":"sgp:reconcile:erp-vs-billing:duplicate_key:left:INV-7:8"' out.ndjson
+	grep -q '"idempotency_key":"sgp:reconcile:erp-vs-billing:missing_right:INV-6"' out.ndjson
+}
+
+@test "a mismatch whose values change gets a new idempotency key; the same one keeps its key" {
+	printf '{"k":"a","t":"10.00"}\n' >l.ndjson
+	printf '{"k":"a","t":"10.50"}\n' >r1.ndjson
+	printf '{"k":"a","t":"10.40"}\n' >r2.ndjson
+	sgp-reconcile -q -k /k -m /t l.ndjson r1.ndjson >o1 || true
+	sgp-reconcile -q -k /k -m /t l.ndjson r1.ndjson >o1b || true
+	sgp-reconcile -q -k /k -m /t l.ndjson r2.ndjson >o2 || true
+	k1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["idempotency_key"])' o1)
+	k1b=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["idempotency_key"])' o1b)
+	k2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["idempotency_key"])' o2)
+	[[ "$k1" == sgp:reconcile:reconcile:mismatch:a:* ]]
+	[ "$k1" = "$k1b" ]
+	[ "$k1" != "$k2" ]
+	# a record missing on one side keeps its key whatever its values
+	printf '{"k":"b","t":"1.00"}\n' >>r1.ndjson
+	printf '{"k":"b","t":"2.00"}\n' >>r2.ndjson
+	sgp-reconcile -q -k /k -m /t l.ndjson r1.ndjson >o1 || true
+	sgp-reconcile -q -k /k -m /t l.ndjson r2.ndjson >o2 || true
+	[ "$(grep -c '"idempotency_key":"sgp:reconcile:reconcile:missing_left:b"' o1)" = 1 ]
+	[ "$(grep -c '"idempotency_key":"sgp:reconcile:reconcile:missing_left:b"' o2)" = 1 ]
+}
+
+@test "--name must be an external id: exit 2 before anything is read" {
+	for bad in "" "month end" "-x" "café" "$(printf 'n%.0s' {1..129})"; do
+		run --separate-stderr sgp-reconcile -k /id --name "$bad" nonexistent.ndjson "$RF/billing.ndjson"
+		assert_failure 2
+		[[ "${stderr_lines[0]}" == "sgp-reconcile: --name: invalid name '"* ]]
+		[[ "${stderr_lines[0]}" == *"(1 to 128 letters, digits and _ . : / # @ + -, starting with a letter, digit or _)" ]]
+		assert_equal "${stderr_lines[1]}" "Try 'sgp-reconcile --help' for more information."
+	done
+	run --separate-stderr sgp-reconcile -q -k /data/invoice_id --name "erp_2026-11/close#1" \
+		--rejects /dev/null "$RF/erp.ndjson" "$RF/billing.ndjson"
+	assert_failure 1
+	assert_output --partial '"source":{"system":"sgp","object":"reconcile","id":"erp_2026-11/close#1"}'
 }
 
 @test "a rerun is byte-identical, whatever -j is" {
@@ -222,7 +264,7 @@ mismatch d /t:value"
 	printf '{"k":"a","t":"5","c":"USD"}\n' >r.ndjson
 	run --separate-stderr sgp-reconcile -q -k /k -m /t,currency=/c,abs=100 l.ndjson r.ndjson
 	assert_failure 1
-	assert_output --partial '"kind":"currency","left":{"amount":"5.00","currency":"EUR"},"right":{"amount":"5","currency":"USD"}}'
+	assert_output --partial '"kind":"currency","left":{"amount":"5.00","currency":"EUR"},"right":{"amount":"5.00","currency":"USD"}}'
 }
 
 @test "CSV against NDJSON: the same discrepancies as NDJSON against NDJSON" {
@@ -352,6 +394,195 @@ assert all(x["occurred_at"] == "2026-11-30T00:00:00Z" for x in e), e
 	[ "$(stat st.json duplicate_keys)" = 4 ]
 	[ "$(stat st.json matched)" = 2 ]
 	identity st.json
+}
+
+# every_kind: inputs with every discrepancy kind; writes kinds.ndjson.
+every_kind() {
+	long=$(printf 'x%.0s' {1..300})
+	cat >l.ndjson <<-JSON
+	{"k":"money","m":"10.00","c":"USD"}
+	{"spec":"sgp.event/1","id":"evt_left_number","correlation_id":"flow-1","occurred_at":"2026-11-02T00:00:00Z","k":"number","n":"1"}
+	{"k":"string","s":"Acme"}
+	{"k":"time","t":"2026-11-01T00:00:00Z"}
+	{"k":"currency","m":"5","c":"EUR"}
+	{"k":"missing","n":"7"}
+	{"k":"unreadable","m":"1,000.00","c":"USD"}
+	{"k":"overflow","n":"99999999999999999999999999999999999999"}
+	{"k":"only-left","m":"1","c":"JPY"}
+	{"k":"dup-left","n":"1"}
+	{"k":"dup-left","n":"2"}
+	{"k":"dup-right","n":"1"}
+	{"k":"a b:\u00fc#%","m":"1.5","c":"KWD"}
+	{"k":"$long","n":"1"}
+	{"spec":"sgp.event/1","id":"not an id","correlation_id":"not a flow","occurred_at":"2026-11-03T00:00:00Z","k":"bad-ids","n":"1"}
+	JSON
+	cat >r.csv <<-CSV
+	k,m,c,n,s,t
+	money,10.5,USD,,,
+	number,,,2,,
+	string,,,,Acme Corp,
+	time,,,,,2026-11-01T01:00:00Z
+	currency,5,USD,,,
+	missing,,,,,
+	unreadable,1000.00,USD,,,
+	overflow,,,-1,,
+	only-right,3,EUR,,,
+	dup-right,,,1,,
+	dup-right,,,1,,
+	dup-left,,,1,,
+	CSV
+	cat >g.ndjson <<-JSON
+	{"g":"mixed-currency","m":"1.00","c":"USD","s":"x"}
+	{"g":"mixed-currency","m":"1.00","c":"EUR","s":"x"}
+	{"g":"mixed-text","m":"1.00","c":"USD","s":"x"}
+	{"g":"mixed-text","m":"1.00","c":"USD","s":"y"}
+	{"g":"sum-overflow","n":"99999999999999999999999999999999999999"}
+	{"g":"sum-overflow","n":"99999999999999999999999999999999999999"}
+	{"g":"bad-line","m":"1.00","c":"USD"}
+	{"g":"bad-line","m":"oops","c":"USD"}
+	{"g":"count","m":"1.00","c":"USD"}
+	{"g":"count","m":"2.00","c":"USD"}
+	{"g":"left-only","m":"2.00","c":"USD"}
+	{"g":"left-only","m":"3.00","c":"USD"}
+	JSON
+	cat >s.ndjson <<-JSON
+	{"g":"mixed-currency","m":"2.00","c":"USD","s":"x","lines":2}
+	{"g":"mixed-text","m":"2.00","c":"USD","s":"x","lines":2}
+	{"g":"sum-overflow","n":"1","lines":2}
+	{"g":"bad-line","m":"2.00","c":"USD","lines":2}
+	{"g":"count","m":"3.00","c":"USD","lines":3}
+	JSON
+	sgp-reconcile -q -k /k=k -m /m=m,currency=/c=c -n /n=n -s /s=s -t /t=t "$@" \
+		--rejects /dev/null l.ndjson r.csv >kinds.ndjson || [ $? -eq 1 ]
+	sgp-reconcile -q -a left -k /g -m /m,currency=/c -n /n -s /s -n '#count=/lines' "$@" \
+		--rejects /dev/null g.ndjson s.ndjson >>kinds.ndjson || [ $? -eq 1 ]
+}
+
+@test "every discrepancy kind is a valid canonical event: sgp-validate takes every line" {
+	every_kind --as-of 2026-11-30
+	run digest kinds.ndjson
+	assert_output "duplicate_key dup-left
+mismatch money /m:value
+mismatch number /n:value
+mismatch string /s:value
+mismatch time /t:value
+mismatch currency /m:currency
+mismatch missing /n:missing
+mismatch unreadable /m:unreadable
+mismatch overflow /n:overflow
+missing_left only-right
+duplicate_key dup-right
+missing_right only-left
+missing_right a b:ü#%
+missing_right $long
+missing_right bad-ids
+mismatch mixed-currency /m:mixed
+mismatch mixed-text /s:mixed
+mismatch sum-overflow /n:overflow
+mismatch bad-line /m:unreadable
+mismatch count #count:value
+missing_right left-only"
+	run --separate-stderr sgp-validate --stats vst.json --rejects vrej.ndjson kinds.ndjson
+	assert_success
+	[ ! -s vrej.ndjson ]
+	[ "$(stat vst.json in)" = 21 ]
+	[ "$(stat vst.json out)" = 21 ]
+	[ "$(stat vst.json rejected)" = 0 ]
+	# and sgp-validate checked them against the reconcile schemas, not just the envelope
+	[ "$(stat vst.json unchecked)" = 0 ]
+	python3 - "$long" <<-'PY'
+	import hashlib, json, sys
+	e = {}
+	for line in open("kinds.ndjson"):
+	    x = json.loads(line)
+	    e[(x["type"][10:], x["data"]["key"][0])] = x
+	def f(k):
+	    return e[("mismatch", k)]["data"]["fields"][0]
+	# money with the currency's minor digits; differences left - right
+	assert f("money")["left"] == {"amount": "10.00", "currency": "USD"}, f("money")
+	assert f("money")["right"] == {"amount": "10.50", "currency": "USD"}, f("money")
+	assert f("money")["difference"] == "-0.50", f("money")
+	assert (f("number")["left"], f("number")["right"], f("number")["difference"]) == ("1", "2", "-1")
+	assert "difference" not in f("string") and f("string")["right"] == "Acme Corp", f("string")
+	assert f("time")["difference"] == "-3600" and f("time")["right_field"] == "t", f("time")
+	assert f("missing")["right"] is None and f("missing")["left"] == "7", f("missing")
+	assert f("unreadable")["left"] == {"unreadable": "1,000.00"}, f("unreadable")
+	assert f("overflow")["right"] == "-1" and "difference" not in f("overflow"), f("overflow")
+	assert f("mixed-currency")["left"] == {"mixed": True}, f("mixed-currency")
+	assert f("sum-overflow")["left"] == {"overflow": True}, f("sum-overflow")
+	assert f("bad-line")["left"] == {"unreadable": None}, f("bad-line")
+	assert e[("mismatch", "count")]["data"]["left"]["count"] == 2
+	assert e[("missing_right", "left-only")]["data"]["left"]["count"] == 2
+	assert e[("missing_right", "left-only")]["data"]["left"]["values"]["/m"] == {"amount": "5.00", "currency": "USD"}
+	assert e[("missing_right", "only-left")]["data"]["left"]["values"]["/m"] == {"amount": "1", "currency": "JPY"}
+	# a CSV record: file and physical line, no id
+	r = e[("missing_left", "only-right")]["data"]["right"]
+	assert r == {"file": "r.csv", "line": 10, "values": {"m": {"amount": "3.00", "currency": "EUR"},
+	             "n": None, "s": None, "t": None}}, r
+	d = e[("duplicate_key", "dup-right")]["data"]
+	assert (d["side"], d["record"]["line"], d["first_line"]) == ("right", 12, 11), d
+	# the event of a valid id and correlation id is named; invalid ones are left out
+	x = e[("mismatch", "number")]
+	assert x["causation_id"] == "evt_left_number" and x["correlation_id"] == "flow-1", x
+	assert x["data"]["left"] == {"file": "l.ndjson", "line": 2, "id": "evt_left_number",
+	                             "correlation_id": "flow-1"}, x
+	x = e[("missing_right", "bad-ids")]
+	assert "causation_id" not in x and x["correlation_id"] == x["id"], x
+	assert set(x["data"]["left"]) == {"file", "line", "values"}, x
+	# idempotency keys: escaped, or hashed when too long
+	k = e[("missing_right", "a b:\u00fc#%")]["idempotency_key"]
+	assert k == "sgp:reconcile:reconcile:missing_right:a%20b%3A%C3%BC%23%25", k
+	k = e[("missing_right", sys.argv[1])]["idempotency_key"]
+	h = hashlib.sha256(sys.argv[1].encode()).hexdigest()[:32]
+	assert k == "sgp:reconcile:reconcile:missing_right:#" + h, k
+	for x in e.values():
+	    assert x["source"] == {"system": "sgp", "object": "reconcile", "id": "reconcile"}, x
+	    assert x["schema"] == x["type"] + "/1", x
+	    assert len(x["idempotency_key"]) <= 256, x
+	PY
+}
+
+@test "every discrepancy kind: byte-identical on a rerun, with any -j, and with --memory" {
+	every_kind --as-of 2026-11-30 -j 1
+	mv kinds.ndjson k1
+	every_kind --as-of 2026-11-30 -j 3
+	mv kinds.ndjson k2
+	every_kind --as-of 2026-11-30 --memory 1k
+	mv kinds.ndjson k3
+	every_kind --as-of 2026-11-30
+	[ -s k1 ]
+	cmp k1 k2
+	cmp k1 k3
+	cmp k1 kinds.ndjson
+}
+
+@test "the examples of the reconcile schemas are outputs of sgp-reconcile on the fixtures" {
+	(cd "$RF" && sgp-reconcile -q -k /data/invoice_id=invoice \
+		-m /data/total=amount,currency=/data/currency=ccy,abs=0.01 --name erp-vs-billing \
+		--as-of 2026-11-30 --rejects /dev/null erp.ndjson billing.csv) >ex.ndjson || [ $? -eq 1 ]
+	(cd "$RF" && sgp-reconcile -q -a left -k /data/contract_id=contract \
+		-m /data/amount=total,currency=/data/currency=currency -n '#count=line_count' \
+		--name lines-vs-schedule --as-of 2026-11-30 contract-lines.ndjson revenue-schedule.csv) \
+		>>ex.ndjson || [ $? -eq 1 ]
+	(cd "$RF" && sgp-reconcile -q -k /invoice=invoice_no -k /line=line_no,number -s /sku=sku,fold \
+		-n /qty=quantity -m /amount=amount -t /posted=posted_at,drift=5m --name order-lines \
+		lines-left.ndjson lines-right.csv) >>ex.ndjson || [ $? -eq 1 ]
+	python3 - "$SGP_ROOT/schemas" <<-'PY'
+	import glob, json, sys
+	out = [json.loads(l) for l in open("ex.ndjson")]
+	n = 0
+	for f in sorted(glob.glob(sys.argv[1] + "/events/reconcile.*.json")):
+	    for ex in json.load(open(f))["examples"]:
+	        assert ex in out, (f, ex)
+	        n += 1
+	common = json.load(open(sys.argv[1] + "/common.1.json"))
+	refs = [d[s] for e in out for d in [e["data"]] for s in ("left", "right", "record") if s in d]
+	for ex in common["$defs"]["record_ref"]["examples"]:
+	    assert ex in refs, ex
+	for ex in common["$defs"]["reconcile_key"]["examples"]:
+	    assert ex in [e["data"]["key"] for e in out], ex
+	assert n >= 8, n
+	PY
 }
 
 @test "--format csv: one row per differing field, for finance users" {
@@ -498,6 +729,10 @@ Try 'sgp-reconcile --help' for more information."
 	[ "$(stat st0.json duplicate_keys)" = 65 ]
 	cmp out0 out1
 	cmp rej0 rej1
+	# partitioned or not, every discrepancy is a valid event
+	run --separate-stderr sgp-validate --rejects vrej.ndjson out1
+	assert_success
+	[ ! -s vrej.ndjson ]
 	python3 -c '
 import json
 a, b = json.load(open("st0.json")), json.load(open("st1.json"))

@@ -3,6 +3,7 @@
 
 #include "reconcile.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,64 @@ TEST(config_parses_specs)
 	rec_config_release(&c);
 }
 
+TEST(config_names_and_limits)
+{
+	struct rec_config c;
+	char err[256], spec[32];
+	char long_name[130];
+
+	/* the run's name is an external id, since it is source.id */
+	CHECK(rec_name_valid("reconcile"));
+	CHECK(rec_name_valid("erp_2026-11/close#1"));
+	CHECK(rec_name_valid("_x:y.z@a+b"));
+	CHECK(!rec_name_valid(""));
+	CHECK(!rec_name_valid("month end"));
+	CHECK(!rec_name_valid("-x"));
+	CHECK(!rec_name_valid(".x"));
+	CHECK(!rec_name_valid("caf\xc3\xa9"));
+	CHECK(!rec_name_valid("a=b"));
+	memset(long_name, 'n', 128);
+	long_name[128] = '\0';
+	CHECK(rec_name_valid(long_name));
+	long_name[128] = 'n';
+	long_name[129] = '\0';
+	CHECK(!rec_name_valid(long_name));
+
+	rec_config_init(&c);
+	CHECK_INT(rec_config_set_name(&c, "billing-vs-erp", err, sizeof err), 0);
+	CHECK_STR(c.name, "billing-vs-erp");
+	CHECK_INT(rec_config_set_name(&c, "billing vs erp", err, sizeof err), -1);
+	CHECK_STR(err, "invalid name 'billing vs erp' (1 to 128 letters, digits and _ . : / # @ + -, "
+		  "starting with a letter, digit or _)");
+	CHECK_STR(c.name, "billing-vs-erp");     /* unchanged */
+
+	/* a name is compared once per side: values are listed by name */
+	CHECK_INT(rec_config_add_field(&c, REC_MONEY, "/total=amount", err, sizeof err), 0);
+	CHECK_INT(rec_config_add_field(&c, REC_NUMBER, "/total=qty", err, sizeof err), -1);
+	CHECK_STR(err, "left field '/total' is compared twice");
+	CHECK_INT(rec_config_add_field(&c, REC_STRING, "/memo=amount", err, sizeof err), -1);
+	CHECK_STR(err, "right field 'amount' is compared twice");
+	CHECK_INT(rec_config_add_field(&c, REC_STRING, "amount=/total", err, sizeof err), 0);
+	CHECK_INT((int)c.nfields, 2);
+
+	/* limits the discrepancy schemas state */
+	for (int i = 0; i < REC_MAX_KEYS; i++) {
+		snprintf(spec, sizeof spec, "/k%d", i);
+		CHECK_INT(rec_config_add_key(&c, spec, err, sizeof err), 0);
+	}
+	CHECK_INT(rec_config_add_key(&c, "/one-more", err, sizeof err), -1);
+	CHECK_STR(err, "too many key components (at most 16)");
+	for (int i = (int)c.nfields; i < REC_MAX_FIELDS; i++) {
+		snprintf(spec, sizeof spec, "/f%d", i);
+		CHECK_INT(rec_config_add_field(&c, REC_NUMBER, spec, err, sizeof err), 0);
+	}
+	CHECK_INT(rec_config_add_field(&c, REC_NUMBER, "/one-more", err, sizeof err), -1);
+	CHECK_STR(err, "too many compared fields (at most 256)");
+	CHECK_INT((int)c.nkeys, REC_MAX_KEYS);
+	CHECK_INT((int)c.nfields, REC_MAX_FIELDS);
+	rec_config_release(&c);
+}
+
 TEST(durations)
 {
 	int64_t ns;
@@ -462,6 +521,7 @@ int main(void)
 	RUN(scanner_agrees_on_mutations);
 	RUN(scanner_resolves_pointers);
 	RUN(config_parses_specs);
+	RUN(config_names_and_limits);
 	RUN(durations);
 	RUN(records_from_lines);
 	RUN(table_finds_and_iterates_in_order);
