@@ -10,6 +10,8 @@
  *   SGP_FAULT_READ_FD=N       fd whose reads fail with EIO ...
  *   SGP_FAULT_READ_AFTER=B    ... after B bytes
  *   SGP_FAULT_FSYNC=1         fsync fails with EIO
+ *   SGP_FAULT_FSYNC_PATH=S    fsync fails with EIO only on files whose path
+ *                             contains S (a state file, not the output)
  *   SGP_FAULT_RENAME=1        rename fails with EIO
  *
  * Build: cc -shared -fPIC -o inject.so inject.c -ldl
@@ -27,7 +29,7 @@
 #include <unistd.h>
 
 static long long written, nread;
-static int path_fd = -1;
+static int path_fd = -1, fsync_fd = -1;
 
 static long long env_ll(const char *name, long long dflt)
 {
@@ -131,6 +133,9 @@ int open(const char *path, int flags, ...)
 	fd = real(path, flags, mode);
 	if (fd >= 0 && match && strstr(path, match) && (flags & (O_WRONLY | O_RDWR)))
 		path_fd = fd;
+	match = getenv("SGP_FAULT_FSYNC_PATH");
+	if (fd >= 0 && match && *match && strstr(path, match))
+		fsync_fd = fd;
 	return fd;
 }
 
@@ -142,7 +147,7 @@ int fsync(int fd)
 
 	if (!real)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	if (env_ll("SGP_FAULT_FSYNC", 0)) {
+	if (env_ll("SGP_FAULT_FSYNC", 0) || (fsync_fd >= 0 && fd == fsync_fd)) {
 		errno = EIO;
 		return -1;
 	}
