@@ -167,6 +167,10 @@ static int feed(sgp_csv *c, const char *buf, size_t n)
 		const char *nl = memchr(buf + i, '\n', n - i);
 		size_t chunk = nl ? (size_t)(nl - (buf + i)) + 1 : n - i;
 
+		/* libcsv grows its field buffer by blk_size bytes at a time
+		 * (128 by default): a field of megabytes would be copied over
+		 * and over.  Growing by the buffer's own size keeps it linear. */
+		csv_set_blk_size(&c->p, c->p.entry_size > 65536 ? c->p.entry_size : 65536);
 		if (csv_parse(&c->p, buf + i, chunk, on_field, on_record, c) != chunk) {
 			snprintf(c->err, sizeof c->err, "%s: line %llu: %s", c->name, c->line,
 				 csv_strerror(csv_error(&c->p)));

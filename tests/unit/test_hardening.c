@@ -5,6 +5,7 @@
 #include "jsonfast.h"
 #include "lineio.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A NUL byte in a CSV field is an error for that record (the field would
@@ -42,6 +43,34 @@ TEST(csv_nul_byte_is_a_record_error)
 	sgp_csv_close(c);
 }
 
+/* A field of megabytes (quoted, with a newline) comes back whole, and the
+ * records around it too.  (libcsv grows its field buffer 128 bytes at a
+ * time unless told otherwise; the reader makes that growth geometric.) */
+TEST(csv_field_of_megabytes)
+{
+	size_t big = 4u << 20, len = 0, i;
+	char *text = xmalloc(big + 64), **f;
+	sgp_csv *c;
+	size_t n;
+
+	len += (size_t)sprintf(text + len, "id,note\na,\"");
+	for (i = 0; i < big; i++)
+		text[len++] = i == big / 2 ? '\n' : (char)('a' + i % 26);
+	len += (size_t)sprintf(text + len, "\"\nb,short\n");
+	c = sgp_csv_open_mem(text, len, "big.csv");
+	CHECK_INT(sgp_csv_read_header(c), 0);
+	CHECK_INT(sgp_csv_next(c, &f, &n), 1);
+	CHECK_STR(f[0], "a");
+	CHECK_INT(strlen(f[1]), big);
+	CHECK(f[1][big / 2] == '\n' && f[1][0] == 'a' && f[1][big - 1] == (char)('a' + (big - 1) % 26));
+	CHECK_INT(sgp_csv_next(c, &f, &n), 1);
+	CHECK_STR(f[1], "short");
+	CHECK_INT(sgp_csv_line(c), 4);
+	CHECK_INT(sgp_csv_next(c, &f, &n), 0);
+	sgp_csv_close(c);
+	free(text);
+}
+
 /* Integers beyond 64 bits are kept (as reals), negative ones too; numbers
  * beyond double range are a parse error.  Both line parsers agree. */
 TEST(integers_beyond_64_bits_either_sign)
@@ -73,6 +102,7 @@ TEST(integers_beyond_64_bits_either_sign)
 int main(void)
 {
 	RUN(csv_nul_byte_is_a_record_error);
+	RUN(csv_field_of_megabytes);
 	RUN(integers_beyond_64_bits_either_sign);
 	return unit_done();
 }
