@@ -34,7 +34,7 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "# unit: ${t##*/}"
 	if [ "${SGP_VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		SGP_NO_JIT=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			"$t" >"$tmp/out" 2>"$tmp/err"
 	else
 		"$t" >"$tmp/out" 2>"$tmp/err"
